@@ -1,0 +1,73 @@
+"""The Corporate Billing Portal web application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import Babel
+from flask_login import current_user
+from flask_wtf.csrf import CSRFProtect
+
+from portal import db, temporal_bridge
+from portal.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("en", "fr")
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def select_locale() -> str | None:
+    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
+        language: str = current_user.language
+        return language
+    return request.accept_languages.best_match(LANGUAGES) if request else None
+
+
+def create_app(
+    settings: Settings | None = None,
+    database: db.Database | None = None,
+    bridge: temporal_bridge.TemporalBridge | None = None,
+    **overrides: Any,
+) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "portal" / "static"),
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=not settings.development,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "portal" / "translations"),
+        PORTAL_SETTINGS=settings,
+    )
+    app.config.update(overrides)
+    db.init_app(app, database or db.Database(settings.database_url))
+    temporal_bridge.init_app(app, bridge or temporal_bridge.TemporalBridge(settings.temporal))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from portal import api, auth, health, home, template_helpers
+    from portal.billing_requests import views as request_views
+    from portal.console import views as console_views
+    from portal.purchase_orders import views as po_views
+
+    auth.init_app(app)
+    template_helpers.init_app(app)
+    api.init_app(app)
+    csrf.exempt(api.bp)  # bearer tokens, never cookies: no cross-site forgery to guard against
+    for blueprint in (health.bp, home.bp, po_views.bp, request_views.bp, console_views.bp):
+        app.register_blueprint(blueprint)
+    return app
+
+
+def settings_of(app: Flask) -> Settings:
+    settings: Settings = app.config["PORTAL_SETTINGS"]
+    return settings

@@ -1,0 +1,458 @@
+"""Submitting requests and acting on them: the writes that pages, API and activities share."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exc, orm
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from portal.billing_requests.types import kind_of
+from portal.config import TimerSettings
+from portal.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    ValidationFailed,
+    refusal_message,
+)
+from portal.models import Account, BillingRequest, User, utcnow
+from portal.temporal_bridge import TemporalBridge, TemporalUnavailable
+from workflows import search
+from workflows.lifecycle import (
+    FORBIDDEN,
+    OPEN_STATUSES,
+    Action,
+    Actor,
+    RequestFacts,
+    Role,
+    allowed_actions,
+)
+from workflows.messages import (
+    ApproveInput,
+    CancelInput,
+    ClaimInput,
+    ProvideInfoInput,
+    ReassignInput,
+    RejectInput,
+    RequestInfoInput,
+    RequestSnapshot,
+    RequestTimers,
+    StartRequestInput,
+    workflow_id_for,
+)
+from workflows.request_workflow import RequestWorkflow
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 2000
+UNAVAILABLE_MESSAGE = _l(
+    "The request service is not answering right now. "
+    "Nothing was saved; please try again in a moment."
+)
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(user_id=user.id, role=user.role, account_id=user.account_id, name=user.name)
+
+
+def facts_of(request: BillingRequest) -> RequestFacts:
+    return RequestFacts(
+        status=request.status,
+        account_id=request.account_id,
+        requester_id=request.requester_id,
+        assignee_id=request.assignee_id,
+    )
+
+
+def actions_for(request: BillingRequest, user: User) -> frozenset[Action]:
+    return allowed_actions(facts_of(request), actor_for(user))
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def visible_requests(user: User) -> sa.Select[BillingRequest]:
+    """Staff see every account's requests, a billing contact their account's, others none."""
+    query = sa.select(BillingRequest)
+    if user.is_staff:
+        return query
+    if user.role != Role.BILLING_CONTACT or user.account_id is None:
+        raise Forbidden(str(_l("Only the account's billing contact can see billing requests.")))
+    return query.where(BillingRequest.account_id == user.account_id)
+
+
+def pending_requests_of_account(account_id: int) -> sa.Select[BillingRequest]:
+    open_statuses = [status.value for status in OPEN_STATUSES]
+    return (
+        sa.select(BillingRequest)
+        .where(BillingRequest.account_id == account_id, BillingRequest.status.in_(open_statuses))
+        .order_by(BillingRequest.created_at)
+    )
+
+
+def get_request(session: orm.Session, user: User, request_id: Any) -> BillingRequest:
+    try:
+        wanted = int(request_id)
+    except (TypeError, ValueError):
+        raise NotFound(str(_l("No such request."))) from None
+    request = session.scalar(visible_requests(user).where(BillingRequest.id == wanted))
+    if request is None:
+        raise NotFound(str(_l("No such request.")))
+    return request
+
+
+def list_requests(
+    session: orm.Session, user: User, status: str | None = None, request_type: str | None = None
+) -> list[BillingRequest]:
+    query = visible_requests(user).order_by(
+        BillingRequest.created_at.desc(), BillingRequest.id.desc()
+    )
+    if status:
+        query = query.where(BillingRequest.status == status)
+    if request_type:
+        query = query.where(BillingRequest.type == request_type)
+    return list(session.scalars(query.limit(200)))
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str | None = None
+    request_type: str | None = None
+    account_id: int | None = None
+    assignee: str | None = None  # "me", "none" or a user id
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[BillingRequest]
+    page: int
+    pages: int
+    total: int
+
+
+QUEUE_PAGE_SIZE = 25
+
+
+def technician_queue(session: orm.Session, user: User, filters: QueueFilters) -> QueuePage:
+    if not user.is_staff:
+        raise Forbidden(str(_l("Only LogMeIn technicians can see the queue.")))
+    query = sa.select(BillingRequest)
+    if filters.status:
+        query = query.where(BillingRequest.status == filters.status)
+    if filters.request_type:
+        query = query.where(BillingRequest.type == filters.request_type)
+    if filters.account_id:
+        query = query.where(BillingRequest.account_id == filters.account_id)
+    if filters.assignee == "me":
+        query = query.where(BillingRequest.assignee_id == user.id)
+    elif filters.assignee == "none":
+        query = query.where(BillingRequest.assignee_id.is_(None))
+    elif filters.assignee and filters.assignee.isdigit():
+        query = query.where(BillingRequest.assignee_id == int(filters.assignee))
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // QUEUE_PAGE_SIZE))
+    page = min(max(1, filters.page), pages)
+    items = session.scalars(
+        query.options(
+            orm.joinedload(BillingRequest.account), orm.joinedload(BillingRequest.assignee)
+        )
+        .order_by(BillingRequest.created_at, BillingRequest.id)
+        .offset((page - 1) * QUEUE_PAGE_SIZE)
+        .limit(QUEUE_PAGE_SIZE)
+    )
+    return QueuePage(items=list(items), page=page, pages=pages, total=total)
+
+
+def staff_members(session: orm.Session) -> list[User]:
+    query = sa.select(User).where(User.role.in_([Role.TECHNICIAN, Role.SUPERVISOR]), User.active)
+    return list(session.scalars(query.order_by(User.name)))
+
+
+# -- submitting ----------------------------------------------------------------------------
+
+
+def submit_request(
+    session: orm.Session,
+    bridge: TemporalBridge,
+    timers: TimerSettings,
+    user: User,
+    request_type: Any,
+    payload: Any,
+    idempotency_key: str | None = None,
+) -> BillingRequest:
+    """Store the request and start its workflow, both or neither."""
+    account = _requesting_account(session, user)
+    kind = kind_of(request_type) if isinstance(request_type, str) else None
+    if kind is None:
+        raise ValidationFailed(
+            str(_l("Please correct the highlighted fields.")),
+            {"type": str(_l("Unknown request type."))},
+        )
+    if not isinstance(payload, dict):
+        raise ValidationFailed(
+            str(_l("Please correct the highlighted fields.")),
+            {"payload": str(_l("Must be an object."))},
+        )
+    if idempotency_key is not None and (
+        not isinstance(idempotency_key, str) or len(idempotency_key) > 100
+    ):
+        raise ValidationFailed(
+            str(_l("Please correct the highlighted fields.")),
+            {"idempotency_key": str(_l("At most 100 characters."))},
+        )
+    clean_payload = kind.validate(session, account.id, payload)
+    if idempotency_key:
+        existing = _by_idempotency_key(session, user, idempotency_key)
+        if existing is not None:
+            return existing
+    request = BillingRequest(
+        account_id=account.id,
+        requester_id=user.id,
+        type=request_type,
+        status="submitted",
+        payload=clean_payload,
+        idempotency_key=idempotency_key or None,
+        timeline=[],
+    )
+    session.add(request)
+    try:
+        session.flush()
+    except exc.IntegrityError:
+        session.rollback()
+        existing = _by_idempotency_key(session, user, idempotency_key or "")
+        if existing is None:
+            raise
+        return existing
+    start = StartRequestInput(
+        request_id=request.id,
+        request_type=request.type,
+        account_id=account.id,
+        requester=actor_for(user),
+        payload=clean_payload,
+        submitted_at=request.created_at.isoformat(),
+        timers=RequestTimers(
+            review_sla_seconds=timers.review_sla,
+            escalation_sla_seconds=timers.escalation_sla,
+            info_timeout_seconds=timers.info_timeout,
+        ),
+    )
+    request.timeline = [_event_dict(start)]
+    try:
+        bridge.run(lambda client: _start_workflow(client, bridge.settings.task_queue, start))
+    except (TemporalUnavailable, RPCError) as error:
+        session.rollback()
+        log.warning("request not submitted, Temporal unavailable: %s", error)
+        raise ServiceUnavailable(str(UNAVAILABLE_MESSAGE)) from error
+    try:
+        session.commit()
+    except Exception:
+        # The row is gone, so its workflow must go too: never one without the other.
+        _terminate_quietly(bridge, request.id)
+        raise
+    return request
+
+
+def _event_dict(start: StartRequestInput) -> dict[str, Any]:
+    return {
+        "at": start.submitted_at,
+        "actor_id": start.requester.user_id,
+        "actor_name": start.requester.name,
+        "event": "submitted",
+        "note": str(start.payload.get("reason", "")),
+    }
+
+
+def _requesting_account(session: orm.Session, user: User) -> Account:
+    if user.role != Role.BILLING_CONTACT or user.account_id is None:
+        raise Forbidden(str(_l("Only the account's billing contact can submit billing requests.")))
+    account = session.get(Account, user.account_id)
+    if account is None or account.kind != "corporate":
+        raise Forbidden(str(_l("Requests to technicians are for Corporate accounts.")))
+    return account
+
+
+def _by_idempotency_key(session: orm.Session, user: User, key: str) -> BillingRequest | None:
+    return session.scalar(
+        sa.select(BillingRequest).where(
+            BillingRequest.requester_id == user.id, BillingRequest.idempotency_key == key
+        )
+    )
+
+
+async def _start_workflow(client: Client, task_queue: str, start: StartRequestInput) -> None:
+    await client.start_workflow(
+        RequestWorkflow.run,
+        start,
+        id=workflow_id_for(start.request_id),
+        task_queue=task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(search.REQUEST_TYPE, start.request_type),
+                SearchAttributePair(search.REQUEST_STATUS, "submitted"),
+                SearchAttributePair(search.ACCOUNT_ID, start.account_id),
+            ]
+        ),
+        rpc_timeout=timedelta(seconds=5),
+    )
+
+
+def _terminate_quietly(bridge: TemporalBridge, request_id: int) -> None:
+    async def terminate(client: Client) -> None:
+        await client.get_workflow_handle(workflow_id_for(request_id)).terminate(
+            "request row not stored"
+        )
+
+    try:
+        bridge.run(terminate)
+    except Exception:
+        log.exception("could not terminate the workflow of unsaved request %s", request_id)
+
+
+# -- acting --------------------------------------------------------------------------------
+
+TEXT_REQUIRED = {
+    Action.REJECT: _l("Give the customer a reason."),
+    Action.REQUEST_INFO: _l("Write the question for the customer."),
+    Action.PROVIDE_INFO: _l("Write your answer."),
+}
+TEXT_FIELD = {
+    Action.APPROVE: "comment",
+    Action.REJECT: "reason",
+    Action.REQUEST_INFO: "question",
+    Action.PROVIDE_INFO: "message",
+    Action.CANCEL: "reason",
+}
+
+
+def perform(
+    session: orm.Session,
+    bridge: TemporalBridge,
+    user: User,
+    request_id: Any,
+    action: Action,
+    text: Any = "",
+    assignee_id: Any = None,
+    update_id: str | None = None,
+) -> BillingRequest:
+    """Send one human step to the request's workflow; the projection is written when it returns."""
+    request = get_request(session, user, request_id)
+    actor = actor_for(user)
+    message = _checked_text(action, text)
+    update: Any
+    if action is Action.CLAIM:
+        update = (RequestWorkflow.claim, ClaimInput(actor))
+    elif action is Action.APPROVE:
+        update = (RequestWorkflow.approve, ApproveInput(actor, message))
+    elif action is Action.REJECT:
+        update = (RequestWorkflow.reject, RejectInput(actor, message))
+    elif action is Action.REQUEST_INFO:
+        update = (RequestWorkflow.request_info, RequestInfoInput(actor, message))
+    elif action is Action.PROVIDE_INFO:
+        update = (RequestWorkflow.provide_info, ProvideInfoInput(actor, message))
+    elif action is Action.CANCEL:
+        update = (RequestWorkflow.cancel, CancelInput(actor, message))
+    else:
+        update = (RequestWorkflow.reassign, ReassignInput(actor, _assignee(session, assignee_id)))
+    _run_update(bridge, request.id, update[0], update[1], update_id)
+    session.expire_all()
+    refreshed = session.get(BillingRequest, request.id)
+    assert refreshed is not None
+    return refreshed
+
+
+def _checked_text(action: Action, text: Any) -> str:
+    field = TEXT_FIELD.get(action, "comment")
+    if text is None:
+        text = ""
+    if not isinstance(text, str):
+        raise ValidationFailed(
+            str(_l("Please correct the highlighted fields.")), {field: str(_l("Must be text."))}
+        )
+    text = text.strip()
+    if action in TEXT_REQUIRED and not text:
+        raise ValidationFailed(str(TEXT_REQUIRED[action]), {field: str(TEXT_REQUIRED[action])})
+    if len(text) > MAX_TEXT:
+        raise ValidationFailed(
+            str(_l("Please correct the highlighted fields.")),
+            {field: str(_l("At most %(max)d characters.", max=MAX_TEXT))},
+        )
+    return str(text)
+
+
+def _assignee(session: orm.Session, assignee_id: Any) -> Actor:
+    try:
+        user = session.get(User, int(assignee_id))
+    except (TypeError, ValueError):
+        user = None
+    if user is None or not user.is_staff:
+        raise ValidationFailed(
+            str(_l("Please correct the highlighted fields.")),
+            {"assignee": str(_l("Choose a technician."))},
+        )
+    return actor_for(user)
+
+
+def _run_update(
+    bridge: TemporalBridge, request_id: int, method: Any, arg: Any, update_id: str | None
+) -> None:
+    async def call(client: Client) -> RequestSnapshot:
+        handle = client.get_workflow_handle(workflow_id_for(request_id))
+        result: RequestSnapshot = await handle.execute_update(
+            method,
+            arg,
+            id=update_id,
+            rpc_timeout=timedelta(seconds=bridge.settings.rpc_timeout_seconds * 2),
+        )
+        return result
+
+    try:
+        bridge.run(call, timeout=bridge.settings.rpc_timeout_seconds * 3)
+    except WorkflowUpdateFailedError as error:
+        cause = error.cause
+        if isinstance(cause, ApplicationError):
+            if cause.type == FORBIDDEN:
+                raise Forbidden(refusal_message(cause.message)) from error
+            if cause.type == "Invalid":
+                raise ValidationFailed(cause.message) from error
+            raise Conflict(refusal_message(cause.message)) from error
+        raise
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise Conflict(refusal_message("already_decided")) from error
+        raise
+    except TemporalUnavailable as error:
+        raise ServiceUnavailable(str(UNAVAILABLE_MESSAGE)) from error
+
+
+# -- projection (called by activities) ----------------------------------------------------
+
+
+def project_snapshot(session: orm.Session, snapshot: RequestSnapshot) -> None:
+    """Write a workflow snapshot; an older snapshot arriving late changes nothing."""
+    values: dict[str, Any] = {
+        "status": snapshot.status,
+        "assignee_id": snapshot.assignee_id,
+        "escalated": snapshot.escalated,
+        "timeline": [dataclasses.asdict(event) for event in snapshot.timeline],
+        "version": snapshot.version,
+        "updated_at": utcnow(),
+    }
+    if snapshot.result is not None:
+        values["result"] = snapshot.result
+    session.execute(
+        sa.update(BillingRequest)
+        .where(BillingRequest.id == snapshot.request_id, BillingRequest.version < snapshot.version)
+        .values(**values)
+    )

@@ -1,0 +1,212 @@
+"""`portal`: run the portal, its worker and the embedded Temporal server; manage accounts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from portal.config import Settings
+from portal.db import Database
+from portal.errors import PortalError
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+@click.group()
+def main() -> None:
+    """Corporate Billing Portal."""
+
+
+@main.command("init-db")
+def init_db() -> None:
+    """Apply the database migrations."""
+    from portal.migrate import upgrade
+
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    click.echo("database is up to date")
+
+
+@main.command("seed-demo")
+def seed_demo() -> None:
+    """Create the demo accounts and people (idempotent)."""
+    from portal.demo import seed_demo as seed
+
+    with Database(_settings().database_url).session() as session:
+        created = seed(session)
+    click.echo("demo data created" if created else "demo data already present")
+
+
+@main.command("create-account")
+@click.option("--name", required=True)
+@click.option("--country", required=True, help="ISO code, e.g. US")
+@click.option("--kind", type=click.Choice(["corporate", "standard"]), default="corporate")
+def create_account(name: str, country: str, kind: str) -> None:
+    """Create an account; prints its id."""
+    from portal import accounts
+
+    try:
+        with Database(_settings().database_url).session() as session:
+            account = accounts.create_account(session, name, country, kind)
+    except PortalError as error:
+        raise click.ClickException(_describe(error)) from None
+    click.echo(account.id)
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["billing_contact", "member", "technician", "supervisor"]),
+)
+@click.option("--account", "account_id", type=int, default=None)
+def create_user(email: str, name: str, role: str, account_id: int | None) -> None:
+    """Create a user, reading the password from standard input; prints the new id."""
+    from portal import accounts
+
+    password = sys.stdin.readline().rstrip("\n")
+    try:
+        with Database(_settings().database_url).session() as session:
+            user = accounts.create_user(session, email, name, role, password, account_id)
+    except PortalError as error:
+        raise click.ClickException(_describe(error)) from None
+    click.echo(user.id)
+
+
+def _describe(error: PortalError) -> str:
+    details = "; ".join(f"{field}: {message}" for field, message in error.fields.items())
+    return f"{error.message} {details}".strip()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def web(host: str, port: int) -> None:
+    """Serve the web app."""
+    from werkzeug.serving import run_simple
+
+    from portal import create_app
+
+    run_simple(host, port, create_app(_settings()), threaded=True, use_reloader=False)
+
+
+@main.command()
+@click.option("--concurrency", default=20, type=int, help="activities run at once")
+def worker(concurrency: int) -> None:
+    """Run the Temporal worker for request workflows and activities."""
+    asyncio.run(_run_worker(_settings(), concurrency))
+
+
+async def _run_worker(settings: Settings, concurrency: int) -> None:
+    from activities.worker import build_worker
+    from portal.temporal_bridge import connect
+
+    client = await connect(settings.temporal)
+    database = Database(settings.database_url)
+    worker = build_worker(client, database, settings.temporal.task_queue, concurrency)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with worker:
+        click.echo(f"worker polling task queue {settings.temporal.task_queue!r}")
+        await stop.wait()
+
+
+@main.command()
+@click.option("--web-port", default=5000, type=int)
+@click.option("--temporal-port", default=7233, type=int)
+@click.option("--ui-port", default=8233, type=int)
+@click.option("--data-dir", default="./instance", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--no-demo", is_flag=True, help="do not create the demo data")
+def dev(web_port: int, temporal_port: int, ui_port: int, data_dir: Path, no_demo: bool) -> None:
+    """Temporal dev server, migrations, demo data, worker and web app: the portal on one machine."""
+    from portal.demo import DEMO_LOGINS, DEMO_PASSWORD
+    from portal.demo import seed_demo as seed
+    from portal.devserver import PortTaken, ensure_free, start_temporal, wait_for_port
+    from portal.migrate import upgrade
+
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        for port, what in ((web_port, "web"), (temporal_port, "temporal"), (ui_port, "ui")):
+            ensure_free(port, what)
+    except PortTaken as error:
+        raise click.ClickException(str(error)) from None
+    env = {
+        **os.environ,
+        "PORTAL_DATA_DIR": str(data_dir),
+        "PORTAL_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
+        "PORTAL_TEMPORAL_UI_URL": f"http://127.0.0.1:{ui_port}",
+    }
+    if not env.get("PORTAL_SECRET_KEY"):
+        env["PORTAL_SECRET_KEY"] = _dev_secret(data_dir)
+    os.environ.update(env)
+    settings = _settings()
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        children.append(
+            start_temporal(
+                temporal_port, ui_port, data_dir / "temporal.db", data_dir / "temporal.log"
+            )
+        )
+        upgrade(settings.database_url)
+        if not no_demo:
+            with Database(settings.database_url).session() as session:
+                seed(session)
+        portal = [sys.executable, "-m", "portal.cli"]
+        children.append(subprocess.Popen([*portal, "worker"], env=env))  # noqa: S603
+        children.append(subprocess.Popen([*portal, "web", "--port", str(web_port)], env=env))  # noqa: S603
+        wait_for_port(web_port)
+        click.echo(f"\nPortal:       http://127.0.0.1:{web_port}")
+        click.echo(f"Temporal UI:  http://127.0.0.1:{ui_port}")
+        if not no_demo:
+            click.echo(f"Demo logins (password {DEMO_PASSWORD}):")
+            for login in DEMO_LOGINS:
+                click.echo(f"  {login.email:<24} {login.role:<16} {login.account}")
+        click.echo("Press Ctrl-C to stop.\n")
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        raise click.ClickException("a child process stopped; shutting down")
+    except KeyboardInterrupt:
+        click.echo("\nstopping…")
+    finally:
+        _stop(children)
+
+
+def _dev_secret(data_dir: Path) -> str:
+    """A secret kept in the data dir, so dev sessions survive restarts; never used in production."""
+    import secrets
+
+    path = data_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in reversed(children):
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in reversed(children):
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+if __name__ == "__main__":
+    main()

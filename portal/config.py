@@ -1,0 +1,92 @@
+"""Settings read from the environment (DESIGN §6); nothing secret has a production default."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    return int(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class TemporalSettings:
+    address: str = "127.0.0.1:7233"
+    namespace: str = "default"
+    task_queue: str = "billing-requests"
+    tls: bool = False
+    tls_server_root_ca_path: str = ""
+    tls_client_cert_path: str = ""
+    tls_client_key_path: str = ""
+    api_key: str = ""
+    ui_url: str = ""
+    rpc_timeout_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class TimerSettings:
+    """Durations of a request's durable timers, in seconds."""
+
+    review_sla: int = 8 * 3600
+    escalation_sla: int = 24 * 3600
+    info_timeout: int = 14 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    temporal: TemporalSettings = field(default_factory=TemporalSettings)
+    timers: TimerSettings = field(default_factory=TimerSettings)
+    development: bool = False
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = "billing@logmein.example"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = Path(_env("PORTAL_DATA_DIR", "instance")).resolve()
+        database_url = _env("PORTAL_DATABASE_URL") or f"sqlite:///{data_dir / 'portal.db'}"
+        development = _env("PORTAL_ENV", "development") == "development"
+        secret_key = _env("PORTAL_SECRET_KEY")
+        if not secret_key:
+            if not development:
+                raise RuntimeError("PORTAL_SECRET_KEY must be set outside development")
+            # A per-process key in development: sessions simply end on restart.
+            secret_key = secrets.token_hex(32)
+        temporal = TemporalSettings(
+            address=_env("PORTAL_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
+            namespace=_env("PORTAL_TEMPORAL_NAMESPACE", "default"),
+            task_queue=_env("PORTAL_TEMPORAL_TASK_QUEUE", "billing-requests"),
+            tls=_env("PORTAL_TEMPORAL_TLS") in {"1", "true", "yes"},
+            tls_server_root_ca_path=_env("PORTAL_TEMPORAL_TLS_CA"),
+            tls_client_cert_path=_env("PORTAL_TEMPORAL_TLS_CERT"),
+            tls_client_key_path=_env("PORTAL_TEMPORAL_TLS_KEY"),
+            api_key=_env("PORTAL_TEMPORAL_API_KEY"),
+            ui_url=_env("PORTAL_TEMPORAL_UI_URL"),
+        )
+        timers = TimerSettings(
+            review_sla=_env_int("PORTAL_REVIEW_SLA_SECONDS", TimerSettings.review_sla),
+            escalation_sla=_env_int("PORTAL_ESCALATION_SLA_SECONDS", TimerSettings.escalation_sla),
+            info_timeout=_env_int("PORTAL_INFO_TIMEOUT_SECONDS", TimerSettings.info_timeout),
+        )
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            secret_key=secret_key,
+            temporal=temporal,
+            timers=timers,
+            development=development,
+            smtp_host=_env("PORTAL_SMTP_HOST"),
+            smtp_port=_env_int("PORTAL_SMTP_PORT", 25),
+            smtp_sender=_env("PORTAL_SMTP_SENDER", "billing@logmein.example"),
+        )

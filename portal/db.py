@@ -1,0 +1,77 @@
+"""Engine and sessions, shared by the web app, the worker's activities and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g
+from sqlalchemy import orm
+
+
+class Base(orm.DeclarativeBase):
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+def _enable_sqlite_rules(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL lets the worker write while web requests read.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class Database:
+    def __init__(self, url: str, **engine_options: Any) -> None:
+        if url.startswith("sqlite"):
+            engine_options.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
+        else:
+            engine_options.setdefault("pool_pre_ping", True)
+        self.engine = sa.create_engine(url, **engine_options)
+        if url.startswith("sqlite"):
+            sa.event.listen(self.engine, "connect", _enable_sqlite_rules)
+        self.sessionmaker = orm.sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[orm.Session]:
+        """A unit of work: committed when the block ends, rolled back on error."""
+        with self.sessionmaker() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def init_app(app: Flask, database: Database) -> None:
+    app.extensions["portal_db"] = database
+    app.teardown_appcontext(_close_session)
+
+
+def get_database() -> Database:
+    database: Database = current_app.extensions["portal_db"]
+    return database
+
+
+def get_session() -> orm.Session:
+    """The session of the current web request, closed at teardown."""
+    if "db_session" not in g:
+        g.db_session = get_database().sessionmaker()
+    session: orm.Session = g.db_session
+    return session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session: orm.Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.close()

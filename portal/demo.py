@@ -1,0 +1,140 @@
+"""Demo data of DESIGN §6 (development only; every password is `demo-password`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from portal.accounts import create_account, create_user
+from portal.models import (
+    Account,
+    Invoice,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderRevision,
+    User,
+)
+
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - published demo credential, dev data only
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    role: str
+    account: str
+
+
+DEMO_LOGINS = (
+    DemoLogin("alice@acme.example", "billing_contact", "Acme Corporation"),
+    DemoLogin("bob@acme.example", "member", "Acme Corporation"),
+    DemoLogin("chloe@globex.example", "billing_contact", "Globex SARL"),
+    DemoLogin("tess@logmein.example", "technician", ""),
+    DemoLogin("theo@logmein.example", "technician", ""),
+    DemoLogin("sam@logmein.example", "supervisor", ""),
+)
+
+PLANS = {
+    "GoToMeeting Professional": Decimal("144.00"),
+    "GoToMeeting Business": Decimal("192.00"),
+    "GoToMeeting Enterprise": Decimal("336.00"),
+    "GoToWebinar Standard": Decimal("708.00"),
+    "GoToWebinar Pro": Decimal("1188.00"),
+}
+
+
+def seed_demo(session: orm.Session, today: date | None = None) -> bool:
+    """Create the demo accounts and people; False (and nothing written) when they exist."""
+    if session.scalar(sa.select(Account.id).where(Account.name == "Acme Corporation")) is not None:
+        return False
+    today = today or date.today()
+    acme = create_account(
+        session, "Acme Corporation", "US", next_renewal=today + timedelta(days=120)
+    )
+    globex = create_account(session, "Globex SARL", "FR", next_renewal=today + timedelta(days=200))
+    people = [
+        ("alice@acme.example", "Alice Martin", "billing_contact", acme.id, "en"),
+        ("bob@acme.example", "Bob Chen", "member", acme.id, "en"),
+        ("chloe@globex.example", "Chloé Dubois", "billing_contact", globex.id, "fr"),
+        ("tess@logmein.example", "Tess Nguyen", "technician", None, "en"),
+        ("theo@logmein.example", "Théo Laurent", "technician", None, "fr"),
+        ("sam@logmein.example", "Sam Okafor", "supervisor", None, "en"),
+    ]
+    for email, name, role, account_id, language in people:
+        create_user(session, email, name, role, DEMO_PASSWORD, account_id, language)
+    acme_orders = [
+        _purchase_order(
+            session,
+            acme,
+            "ACME-PO-2026-001",
+            [
+                ("GoToMeeting Enterprise", 120),
+                ("GoToWebinar Pro", 5),
+                ("GoToMeeting Business", 30),
+            ],
+        ),
+        _purchase_order(
+            session,
+            acme,
+            "ACME-PO-2026-002",
+            [
+                ("GoToWebinar Standard", 10),
+                ("GoToMeeting Professional", 25),
+            ],
+        ),
+    ]
+    _purchase_order(
+        session,
+        globex,
+        "GLX-BC-0042",
+        [("GoToMeeting Enterprise", 40), ("GoToWebinar Standard", 2)],
+    )
+    for index, months_ago in enumerate((24, 12, 0)):
+        issued = today - timedelta(days=30 * months_ago + 5)
+        po = acme_orders[0]
+        session.add(
+            Invoice(
+                account_id=acme.id,
+                number=f"INV-ACME-{issued.year}-{index + 1:03d}",
+                issued_on=issued,
+                due_on=issued + timedelta(days=30),
+                amount=po.current.total,
+                currency="USD",
+                status="open" if months_ago == 0 else "paid",
+                purchase_order_id=po.id,
+            )
+        )
+    session.flush()
+    return True
+
+
+def _purchase_order(
+    session: orm.Session, account: Account, po_number: str, lines: list[tuple[str, int]]
+) -> PurchaseOrder:
+    contact = session.get(User, account.billing_contact_id) if account.billing_contact_id else None
+    bill_to = f"{account.name}\nAccounts Payable"
+    if contact is not None:
+        bill_to += f"\nAttn: {contact.name}"
+    po = PurchaseOrder(account_id=account.id)
+    po.revisions = [
+        PurchaseOrderRevision(
+            number=1,
+            po_number=po_number,
+            bill_to=bill_to,
+            notes="",
+            currency=account.currency,
+            lines=[
+                PurchaseOrderLine(
+                    line_no=i + 1, product=product, quantity=quantity, unit_price=PLANS[product]
+                )
+                for i, (product, quantity) in enumerate(lines)
+            ],
+        )
+    ]
+    session.add(po)
+    session.flush()
+    return po

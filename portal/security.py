@@ -1,0 +1,79 @@
+"""Passwords (argon2id) and API bearer tokens (random, stored only as a SHA-256 hash)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import orm
+
+from portal.models import ApiToken, User, utcnow
+
+_hasher = PasswordHasher()
+# Verifying against this when the e-mail is unknown keeps both paths equally slow.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+TOKEN_LIFETIME = timedelta(days=30)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(session: orm.Session, email: str, password: str) -> User | None:
+    """The active user with these credentials, or None; never says which part was wrong."""
+    user = session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        return None
+    return user
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: orm.Session, user: User) -> str:
+    token = secrets.token_urlsafe(32)
+    session.add(
+        ApiToken(user_id=user.id, token_hash=_digest(token), expires_at=utcnow() + TOKEN_LIFETIME)
+    )
+    return token
+
+
+def user_for_token(session: orm.Session, token: str) -> User | None:
+    row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is None or row.expires_at < utcnow() or not row.user.is_active:
+        return None
+    return row.user
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only local paths: no scheme, no host, no protocol-relative `//evil`."""
+    if not target:
+        return False
+    parts = urlsplit(target)
+    return (
+        not parts.scheme
+        and not parts.netloc
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+    )

@@ -1,0 +1,64 @@
+"""Labels and formats the templates use, all translated; HTML error pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_babel import format_currency
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+from portal.billing_requests.types import EVENT_LABELS, STATUS_LABELS, kind_of
+
+FIELD_LABELS = {
+    "po_number": _l("PO number"),
+    "bill_to": _l("Bill-to address"),
+    "notes": _l("Notes"),
+}
+ERROR_TITLES = {
+    403: (_l("Not allowed"), _l("Your role does not give access to this page.")),
+    404: (_l("Not found"), _l("This page does not exist, or it is not part of your account.")),
+}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+def event_label(event: str) -> str:
+    return str(EVENT_LABELS.get(event, event))
+
+
+def type_label(request_type: str) -> str:
+    kind = kind_of(request_type)
+    return str(kind.label) if kind else request_type
+
+
+def field_label(field: str) -> str:
+    return str(FIELD_LABELS.get(field, field))
+
+
+def money(amount: Decimal, currency: str) -> str:
+    return str(format_currency(amount, currency))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        status_label=status_label,
+        event_label=event_label,
+        type_label=type_label,
+        field_label=field_label,
+        money=money,
+    )
+
+    @app.errorhandler(403)
+    @app.errorhandler(404)
+    def html_error(error: HTTPException) -> Any:
+        if request.path.startswith("/api/"):
+            from flask import jsonify
+
+            return jsonify({"error": error.description}), error.code
+        title, message = ERROR_TITLES[error.code or 404]
+        return render_template("errors/error.html", title=title, message=message), error.code

@@ -1,0 +1,231 @@
+"""Fixtures: a migrated database (SQLite, or PostgreSQL from PORTAL_TEST_DATABASE_URL), a real
+Temporal dev server, a real worker, and the Flask app wired to both."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from flask import Flask
+from flask.testing import FlaskClient
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+import portal.security
+from activities.worker import build_worker
+from portal import create_app
+from portal.config import Settings, TemporalSettings, TimerSettings
+from portal.db import Base, Database
+from portal.demo import DEMO_PASSWORD, seed_demo
+from portal.devserver import start_temporal
+from portal.migrate import upgrade
+from portal.models import BillingRequest
+from portal.temporal_bridge import TemporalBridge, connect
+
+# Demo users are created for every test: a cheap hash keeps that fast (production is untouched).
+portal.security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("PORTAL_TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.db'}"
+        return
+    schema = f"test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in url else "?"
+    yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database(database_url: str) -> Iterator[Database]:
+    upgrade(database_url)
+    db = Database(database_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "database" not in request.fixturenames:
+        yield
+        return
+    db: Database = request.getfixturevalue("database")
+    with db.session() as session:
+        session.execute(
+            sa.update(sa.table("accounts", sa.column("billing_contact_id"))).values(
+                billing_contact_id=None
+            )
+        )
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(table.delete())
+    yield
+
+
+@pytest.fixture
+def demo(database: Database) -> None:
+    with database.session() as session:
+        seed_demo(session)
+
+
+@pytest.fixture(scope="session")
+def temporal_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    log = tmp_path_factory.mktemp("temporal") / "server.log"
+    process = start_temporal(port, None, None, log)
+    yield f"127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+class WorkerThread:
+    """A real worker on its own event loop, as `portal worker` runs it."""
+
+    def __init__(self, settings: TemporalSettings, database: Database) -> None:
+        self.settings = settings
+        self.database = database
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.worker: Worker | None = None
+        self.client: Client | None = None
+
+    def start(self) -> None:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(20)
+
+    async def _start(self) -> None:
+        self.client = await connect(self.settings)
+        self.worker = build_worker(self.client, self.database, self.settings.task_queue)
+        self._run = asyncio.ensure_future(self.worker.run())
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            asyncio.run_coroutine_threadsafe(self.worker.shutdown(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+@pytest.fixture(scope="session")
+def temporal_settings(temporal_address: str) -> TemporalSettings:
+    return TemporalSettings(address=temporal_address, task_queue=f"test-{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture(scope="session")
+def worker(temporal_settings: TemporalSettings, database: Database) -> Iterator[WorkerThread]:
+    thread = WorkerThread(temporal_settings, database)
+    thread.start()
+    yield thread
+    thread.stop()
+
+
+@pytest.fixture(scope="session")
+def bridge(temporal_settings: TemporalSettings) -> TemporalBridge:
+    return TemporalBridge(temporal_settings)
+
+
+def make_settings(database_url: str, temporal: TemporalSettings, data_dir: Path) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key="test-secret-key",
+        temporal=temporal,
+        timers=TimerSettings(review_sla=3600, escalation_sla=4 * 3600, info_timeout=14 * 86400),
+        development=True,
+    )
+
+
+@pytest.fixture
+def app(
+    database: Database,
+    database_url: str,
+    temporal_settings: TemporalSettings,
+    bridge: TemporalBridge,
+    tmp_path: Path,
+) -> Flask:
+    settings = make_settings(database_url, temporal_settings, tmp_path)
+    return create_app(settings, database=database, bridge=bridge, TESTING=True)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def running(worker: WorkerThread, demo: None) -> WorkerThread:
+    """Demo data plus a live worker: what an end-to-end test needs."""
+    return worker
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+def login(client: FlaskClient, email: str, password: str = DEMO_PASSWORD) -> None:
+    page = client.get("/login")
+    response = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": csrf_token(page.text)}
+    )
+    assert response.status_code == 302, response.text
+
+
+def post_form(client: FlaskClient, page_url: str, action_url: str, data: dict[str, Any]) -> Any:
+    """Submit a form the way a browser does: read the page for its CSRF token, then post."""
+    page = client.get(page_url)
+    assert page.status_code == 200, page.status_code
+    return client.post(action_url, data={**data, "csrf_token": csrf_token(page.text)})
+
+
+def api_token(client: FlaskClient, email: str) -> dict[str, str]:
+    response = client.post("/api/v1/tokens", json={"email": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 201, response.json
+    return {"Authorization": f"Bearer {response.json['token']}"}
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def request_status(database: Database, request_id: int) -> str:
+    with database.session() as session:
+        row = session.get(BillingRequest, request_id)
+        assert row is not None
+        return row.status

@@ -1,0 +1,177 @@
+"""Who may do what to a request, and when: the one place these rules are written.
+
+Pure Python so that the workflow's update validators and the portal's pages share it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    BILLING_CONTACT = "billing_contact"
+    MEMBER = "member"
+    TECHNICIAN = "technician"
+    SUPERVISOR = "supervisor"
+
+
+STAFF_ROLES = frozenset({Role.TECHNICIAN, Role.SUPERVISOR})
+
+
+class RequestType(StrEnum):
+    PO_EDIT = "po_edit"
+    QUOTE = "quote"
+    CONTACT_CHANGE = "contact_change"
+    FREQUENCY_CHANGE = "frequency_change"
+    FORM_REQUEST = "form_request"
+    ACCOUNT_INQUIRY = "account_inquiry"
+    SUBSCRIPTION_CHANGE = "subscription_change"
+
+
+class Status(StrEnum):
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    WAITING_FOR_CUSTOMER = "waiting_for_customer"
+    APPROVED = "approved"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    FAILED = "failed"
+
+
+OPEN_STATUSES = frozenset({Status.SUBMITTED, Status.IN_REVIEW, Status.WAITING_FOR_CUSTOMER})
+DECIDED_STATUSES = frozenset(
+    {
+        Status.APPROVED,
+        Status.COMPLETED,
+        Status.REJECTED,
+        Status.CANCELLED,
+        Status.EXPIRED,
+        Status.FAILED,
+    }
+)
+
+
+class Action(StrEnum):
+    CLAIM = "claim"
+    APPROVE = "approve"
+    REJECT = "reject"
+    REQUEST_INFO = "request_info"
+    PROVIDE_INFO = "provide_info"
+    CANCEL = "cancel"
+    REASSIGN = "reassign"
+
+
+FORBIDDEN = "Forbidden"
+CONFLICT = "Conflict"
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    role: str
+    account_id: int | None
+    name: str
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    status: str
+    account_id: int
+    requester_id: int
+    assignee_id: int | None
+
+
+class Refusal(Exception):
+    """An action the rules forbid; `kind` is FORBIDDEN or CONFLICT, `code` names the rule."""
+
+    def __init__(self, kind: str, code: str) -> None:
+        super().__init__(code)
+        self.kind = kind
+        self.code = code
+
+
+def _forbid(code: str) -> Refusal:
+    return Refusal(FORBIDDEN, code)
+
+
+def _conflict(code: str) -> Refusal:
+    return Refusal(CONFLICT, code)
+
+
+def _require_open(facts: RequestFacts) -> None:
+    if facts.status not in OPEN_STATUSES:
+        raise _conflict("already_decided")
+
+
+def _require_deciding_staff(facts: RequestFacts, actor: Actor) -> None:
+    if not actor.is_staff:
+        raise _forbid("staff_only")
+    if actor.user_id == facts.requester_id:
+        raise _forbid("own_request")
+    _require_open(facts)
+    if facts.assignee_id is None:
+        raise _conflict("not_claimed")
+    if facts.assignee_id != actor.user_id:
+        raise _forbid("claimed_by_other")
+
+
+def _require_account_side(facts: RequestFacts, actor: Actor) -> None:
+    if actor.user_id == facts.requester_id:
+        return
+    if actor.role != Role.BILLING_CONTACT or actor.account_id != facts.account_id:
+        raise _forbid("not_your_request")
+
+
+def check(action: Action, facts: RequestFacts, actor: Actor, target: Actor | None = None) -> None:
+    """Raise Refusal when `actor` may not take `action` on a request in state `facts`."""
+    if action is Action.CLAIM:
+        if not actor.is_staff:
+            raise _forbid("staff_only")
+        if actor.user_id == facts.requester_id:
+            raise _forbid("own_request")
+        if facts.status != Status.SUBMITTED:
+            raise _conflict(
+                "already_claimed" if facts.status in OPEN_STATUSES else "already_decided"
+            )
+    elif action in (Action.APPROVE, Action.REJECT):
+        _require_deciding_staff(facts, actor)
+    elif action is Action.REQUEST_INFO:
+        _require_deciding_staff(facts, actor)
+        if facts.status != Status.IN_REVIEW:
+            raise _conflict("already_waiting")
+    elif action is Action.PROVIDE_INFO:
+        _require_account_side(facts, actor)
+        if facts.status != Status.WAITING_FOR_CUSTOMER:
+            raise _conflict("no_question_pending")
+    elif action is Action.CANCEL:
+        _require_account_side(facts, actor)
+        _require_open(facts)
+    elif action is Action.REASSIGN:
+        if actor.role != Role.SUPERVISOR:
+            raise _forbid("supervisor_only")
+        _require_open(facts)
+        if target is None or not target.is_staff:
+            raise _conflict("assignee_not_staff")
+        if target.user_id == facts.requester_id:
+            raise _conflict("assignee_is_requester")
+
+
+def allowed_actions(facts: RequestFacts, actor: Actor) -> frozenset[Action]:
+    """The actions to offer `actor` on a page (reassign: when some target could be valid)."""
+    allowed: set[Action] = set()
+    for action in Action:
+        try:
+            check(action, facts, actor, target=actor if action is Action.REASSIGN else None)
+        except Refusal as refusal:
+            if action is Action.REASSIGN and refusal.code.startswith("assignee_"):
+                allowed.add(action)
+            continue
+        allowed.add(action)
+    return frozenset(allowed)
