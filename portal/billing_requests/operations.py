@@ -12,7 +12,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exc, orm
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -249,7 +254,7 @@ def submit_request(
     )
     request.timeline = [_event_dict(start)]
     try:
-        bridge.run(lambda client: _start_workflow(client, bridge.settings.task_queue, start))
+        bridge.run(lambda client: start_request_workflow(client, bridge.settings.task_queue, start))
     except (TemporalUnavailable, RPCError) as error:
         session.rollback()
         log.warning("request not submitted, Temporal unavailable: %s", error)
@@ -290,13 +295,16 @@ def _by_idempotency_key(session: orm.Session, user: User, key: str) -> BillingRe
     )
 
 
-async def _start_workflow(client: Client, task_queue: str, start: StartRequestInput) -> None:
+async def start_request_workflow(client: Client, task_queue: str, start: StartRequestInput) -> None:
     await client.start_workflow(
         RequestWorkflow.run,
         start,
         id=workflow_id_for(start.request_id),
         task_queue=task_queue,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        # The id was just allocated by our own uncommitted insert, so a workflow already under
+        # it can only be the orphan of a rolled-back submission (SQLite reuses such ids).
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        id_conflict_policy=WorkflowIDConflictPolicy.TERMINATE_EXISTING,
         search_attributes=TypedSearchAttributes(
             [
                 SearchAttributePair(search.REQUEST_TYPE, start.request_type),
