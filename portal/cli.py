@@ -155,6 +155,8 @@ def dev(web_port: int, temporal_port: int, ui_port: int, data_dir: Path, no_demo
         env["PORTAL_SECRET_KEY"] = _dev_secret(data_dir)
     os.environ.update(env)
     settings = _settings()
+    # A service manager's SIGTERM stops the children as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     children: list[subprocess.Popen[bytes]] = []
     try:
         children.append(
@@ -184,6 +186,10 @@ def dev(web_port: int, temporal_port: int, ui_port: int, data_dir: Path, no_demo
         click.echo("\nstopping…")
     finally:
         _stop(children)
+
+
+def _raise_keyboard_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _dev_secret(data_dir: Path) -> str:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, render_template, request
-from flask_babel import format_currency
+from flask_babel import format_currency, get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
         type_label=type_label,
         field_label=field_label,
         money=money,
+        get_locale=get_locale,
     )
 
     @app.errorhandler(403)
