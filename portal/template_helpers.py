@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from portal.billing_requests.types import EVENT_LABELS, STATUS_LABELS, kind_of
+from workflows.lifecycle import OPEN_STATUSES, Status
 
 FIELD_LABELS = {
     "po_number": _l("PO number"),
@@ -52,6 +53,7 @@ def init_app(app: Flask) -> None:
         field_label=field_label,
         money=money,
         get_locale=get_locale,
+        open_statuses=sorted({*OPEN_STATUSES, Status.APPROVED}),
     )
 
     @app.errorhandler(403)
