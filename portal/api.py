@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from portal import settings_of
@@ -51,10 +52,10 @@ def token_required(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
+        scheme, _space, token = header.partition(" ")
         user = user_for_token(get_session(), token.strip()) if scheme.lower() == "bearer" else None
         if user is None:
-            return jsonify({"error": "A valid bearer token is required."}), 401
+            return jsonify({"error": _("A valid bearer token is required.")}), 401
         g.api_user = user
         return view(*args, **kwargs)
 
@@ -66,7 +67,7 @@ def staff_only(view: F) -> F:
     @token_required
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not api_user().is_staff:
-            raise Forbidden("Only LogMeIn technicians can use this endpoint.")
+            raise Forbidden(_("Only LogMeIn technicians can use this endpoint."))
         return view(*args, **kwargs)
 
     return cast(F, wrapper)
@@ -78,7 +79,7 @@ def json_body() -> dict[str, Any]:
         body = {}
     if not isinstance(body, dict):
         raise ValidationFailed(
-            "The body must be a JSON object.", {"body": "Must be a JSON object."}
+            _("The body must be a JSON object."), {"body": _("Must be a JSON object.")}
         )
     return body
 
@@ -162,12 +163,13 @@ def create_token() -> Reply:
     email, password = body.get("email"), body.get("password")
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
         raise ValidationFailed(
-            "E-mail and password are required.", {"email": "Required.", "password": "Required."}
+            _("E-mail and password are required."),
+            {"email": _("Required."), "password": _("Required.")},
         )
     session = get_session()
     user = authenticate(session, email, password)
     if user is None:
-        return jsonify({"error": "Incorrect e-mail or password."}), 401
+        return jsonify({"error": _("Incorrect e-mail or password.")}), 401
     token = issue_token(session, user)
     session.commit()
     return jsonify({"token": token}), 201
@@ -193,7 +195,7 @@ def me() -> Reply:
 def account() -> Reply:
     user = api_user()
     if user.account_id is None:
-        raise NotFound("You are not a member of a customer account.")
+        raise NotFound(_("You are not a member of a customer account."))
     found = get_session().get(Account, user.account_id)
     assert found is not None
     return jsonify(account_json(found))
@@ -268,7 +270,7 @@ def provide_info(request_id: str) -> Reply:
 def _contact_account_id() -> int:
     user = api_user()
     if user.role != Role.BILLING_CONTACT or user.account_id is None:
-        raise Forbidden("Only the account's billing contact can see purchase orders.")
+        raise Forbidden(_("Only the account's billing contact can see purchase orders."))
     return user.account_id
 
 
@@ -352,6 +354,6 @@ TASK_ACTIONS = {
 @staff_only
 def task_action(request_id: str, verb: str) -> Reply:
     if verb not in TASK_ACTIONS:
-        raise NotFound("No such action.")
+        raise NotFound(_("No such action."))
     action, text_field = TASK_ACTIONS[verb]
     return _act(request_id, action, text_field)
