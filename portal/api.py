@@ -12,7 +12,6 @@ from werkzeug.exceptions import HTTPException
 
 from portal import settings_of
 from portal.billing_requests import operations as requests_ops
-from portal.billing_requests.types import kind_of
 from portal.db import get_session
 from portal.errors import Forbidden, NotFound, PortalError, ValidationFailed
 from portal.models import Account, BillingRequest, PurchaseOrder, PurchaseOrderRevision, User
@@ -74,8 +73,9 @@ def staff_only(view: F) -> F:
 
 
 def json_body() -> dict[str, Any]:
+    """The JSON object sent; an empty body is an empty object, anything else is an error."""
     body = request.get_json(silent=True)
-    if body is None:
+    if body is None and not request.get_data(cache=True).strip():
         body = {}
     if not isinstance(body, dict):
         raise ValidationFailed(
@@ -327,7 +327,6 @@ def tasks() -> Reply:
 def task(request_id: str) -> Reply:
     session = get_session()
     item = requests_ops.get_request(session, api_user(), request_id)
-    kind = kind_of(item.type)
     body = request_json(item, detail=True)
     body["account"] = {
         "id": item.account.id,
@@ -336,7 +335,7 @@ def task(request_id: str) -> Reply:
     }
     body["proposed_change"] = [
         {"field": change.field, "before": change.before, "after": change.after}
-        for change in (kind.describe(session, item.payload) if kind else [])
+        for change in requests_ops.describe_changes(session, item)
     ]
     return jsonify(body)
 

@@ -49,26 +49,24 @@ def current() -> User:
     return cast(User, current_user._get_current_object())
 
 
-def staff_required(view: F) -> F:
-    @wraps(view)
-    @login_required
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not current().is_staff:
-            abort(403)
-        return view(*args, **kwargs)
+def _role_required(allowed: Callable[[User], bool]) -> Callable[[F], F]:
+    """Signed in, and a 403 page for a role that has no business here."""
 
-    return cast(F, wrapper)
+    def decorate(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not allowed(current()):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate
 
 
-def billing_contact_required(view: F) -> F:
-    @wraps(view)
-    @login_required
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not current().is_billing_contact:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return cast(F, wrapper)
+staff_required = _role_required(lambda user: user.is_staff)
+billing_contact_required = _role_required(lambda user: user.is_billing_contact)
 
 
 @bp.route("/login", methods=["GET", "POST"])

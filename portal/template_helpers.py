@@ -5,12 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import format_currency, get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from portal.billing_requests.types import EVENT_LABELS, STATUS_LABELS, kind_of
+from portal.errors import PortalError
 from workflows.lifecycle import OPEN_STATUSES, Status
 
 FIELD_LABELS = {
@@ -60,8 +61,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(404)
     def html_error(error: HTTPException) -> Any:
         if request.path.startswith("/api/"):
-            from flask import jsonify
-
             return jsonify({"error": error.description}), error.code
         title, message = ERROR_TITLES[error.code or 404]
         return render_template("errors/error.html", title=title, message=message), error.code
+
+    @app.errorhandler(PortalError)
+    def portal_error(error: PortalError) -> Any:
+        """An operation refused a page's read: the error page says why (the API has its own)."""
+        title, _default = ERROR_TITLES.get(error.status, (_l("Not possible"), ""))
+        page = render_template("errors/error.html", title=title, message=error.message)
+        return page, error.status

@@ -28,6 +28,11 @@ SAM = "sam@logmein.example"
 # -- helpers ---------------------------------------------------------------------------------
 
 
+def token(client: FlaskClient, email: str) -> Headers:
+    """Bearer headers; English replies, since a few assertions read the error's wording."""
+    return {**api_token(client, email), "Accept-Language": "en"}
+
+
 def purchase_orders(client: FlaskClient, headers: Headers) -> list[dict[str, Any]]:
     response = client.get("/api/v1/purchase-orders", headers=headers)
     assert response.status_code == 200, response.json
@@ -116,8 +121,8 @@ def assert_error(response: Any, status: int) -> dict[str, Any]:
 def test_member_cannot_touch_billing_but_can_read_the_account(
     client: FlaskClient, running: WorkerThread, database: Database
 ) -> None:
-    alice = api_token(client, ALICE)
-    bob = api_token(client, BOB)
+    alice = token(client, ALICE)
+    bob = token(client, BOB)
     po = purchase_orders(client, alice)[0]
 
     submitted = post_request(client, bob, {"type": "po_edit", "payload": edit_payload(po)})
@@ -137,8 +142,8 @@ def test_member_cannot_touch_billing_but_can_read_the_account(
 def test_other_account_objects_are_not_found(
     client: FlaskClient, running: WorkerThread, database: Database
 ) -> None:
-    alice = api_token(client, ALICE)
-    chloe = api_token(client, CHLOE)
+    alice = token(client, ALICE)
+    chloe = token(client, CHLOE)
     request_id = submit_edit(client, alice)
     acme_po = purchase_orders(client, alice)[0]
     before = stored_request(database, request_id)
@@ -158,7 +163,7 @@ def test_other_account_objects_are_not_found(
 def test_billing_contact_cannot_use_the_technician_endpoints(
     client: FlaskClient, running: WorkerThread, database: Database
 ) -> None:
-    alice = api_token(client, ALICE)
+    alice = token(client, ALICE)
     request_id = submit_edit(client, alice)
 
     assert_error(client.get("/api/v1/tasks", headers=alice), 403)
@@ -174,9 +179,9 @@ def test_billing_contact_cannot_use_the_technician_endpoints(
 def test_technician_cannot_approve_a_task_claimed_by_another(
     client: FlaskClient, running: WorkerThread, database: Database
 ) -> None:
-    alice = api_token(client, ALICE)
-    tess = api_token(client, TESS)
-    theo = api_token(client, THEO)
+    alice = token(client, ALICE)
+    tess = token(client, TESS)
+    theo = token(client, THEO)
     request_id = claimed_edit(client, alice, tess)
     before = stored_request(database, request_id)
 
@@ -194,12 +199,13 @@ def test_technician_cannot_approve_a_task_claimed_by_another(
 def test_approving_an_unclaimed_task_is_a_conflict(
     client: FlaskClient, running: WorkerThread, database: Database
 ) -> None:
-    alice = api_token(client, ALICE)
-    tess = api_token(client, TESS)
+    alice = token(client, ALICE)
+    tess = token(client, TESS)
     request_id = submit_edit(client, alice)
     revisions = revision_count(database)
 
-    assert_error(act(client, tess, request_id, "approve", comment="OK"), 409)
+    refused = assert_error(act(client, tess, request_id, "approve", comment="OK"), 409)
+    assert "claim" in refused["error"].lower()
 
     after = stored_request(database, request_id)
     assert after["status"] == "submitted"
@@ -211,8 +217,8 @@ def test_approving_an_unclaimed_task_is_a_conflict(
 def test_double_approval_gives_one_success_and_one_conflict(
     app: Flask, client: FlaskClient, running: WorkerThread, database: Database
 ) -> None:
-    alice = api_token(client, ALICE)
-    tess = api_token(client, TESS)
+    alice = token(client, ALICE)
+    tess = token(client, TESS)
     request_id = claimed_edit(client, alice, tess)
     revisions = revision_count(database)
 
@@ -238,8 +244,8 @@ def test_double_approval_gives_one_success_and_one_conflict(
 def test_cancel_after_approval_and_after_completion_is_a_conflict(
     client: FlaskClient, running: WorkerThread, database: Database
 ) -> None:
-    alice = api_token(client, ALICE)
-    tess = api_token(client, TESS)
+    alice = token(client, ALICE)
+    tess = token(client, TESS)
     request_id = claimed_edit(client, alice, tess)
     approved = act(client, tess, request_id, "approve", comment="OK")
     assert approved.status_code == 200, approved.json
@@ -261,8 +267,8 @@ def test_cancel_after_approval_and_after_completion_is_a_conflict(
 def test_contact_cancels_a_submitted_request_then_it_cannot_be_claimed(
     client: FlaskClient, running: WorkerThread, database: Database
 ) -> None:
-    alice = api_token(client, ALICE)
-    tess = api_token(client, TESS)
+    alice = token(client, ALICE)
+    tess = token(client, TESS)
     request_id = submit_edit(client, alice)
 
     cancelled = client.post(
@@ -274,7 +280,8 @@ def test_contact_cancels_a_submitted_request_then_it_cannot_be_claimed(
     assert cancelled.json["timeline"][-1]["event"] == "cancelled"
     assert cancelled.json["timeline"][-1]["note"] == "Not needed"
 
-    assert_error(act(client, tess, request_id, "claim"), 409)
+    refused = assert_error(act(client, tess, request_id, "claim"), 409)
+    assert "already been decided" in refused["error"]
     after = stored_request(database, request_id)
     assert after["status"] == "cancelled"
     assert after["assignee_id"] is None
@@ -284,8 +291,8 @@ def test_contact_cancels_a_submitted_request_then_it_cannot_be_claimed(
 def test_reject_without_reason_is_refused(
     client: FlaskClient, running: WorkerThread, database: Database
 ) -> None:
-    alice = api_token(client, ALICE)
-    tess = api_token(client, TESS)
+    alice = token(client, ALICE)
+    tess = token(client, TESS)
     request_id = claimed_edit(client, alice, tess)
     before = stored_request(database, request_id)
 
@@ -301,8 +308,8 @@ def test_reject_without_reason_is_refused(
 def test_question_and_answer_round_trip(
     client: FlaskClient, running: WorkerThread, database: Database
 ) -> None:
-    alice = api_token(client, ALICE)
-    tess = api_token(client, TESS)
+    alice = token(client, ALICE)
+    tess = token(client, TESS)
     request_id = claimed_edit(client, alice, tess)
 
     asked = act(client, tess, request_id, "request-info", question="Which cost centre?")
@@ -336,15 +343,16 @@ def test_question_and_answer_round_trip(
 def test_only_a_supervisor_can_reassign(
     client: FlaskClient, running: WorkerThread, database: Database
 ) -> None:
-    alice = api_token(client, ALICE)
-    tess = api_token(client, TESS)
-    theo = api_token(client, THEO)
-    sam = api_token(client, SAM)
+    alice = token(client, ALICE)
+    tess = token(client, TESS)
+    theo = token(client, THEO)
+    sam = token(client, SAM)
     theo_id = user_id(client, theo)
     request_id = claimed_edit(client, alice, tess)
     before = stored_request(database, request_id)
 
-    assert_error(act(client, tess, request_id, "reassign", assignee=theo_id), 403)
+    refused = assert_error(act(client, tess, request_id, "reassign", assignee=theo_id), 403)
+    assert "supervisor" in refused["error"]
     assert stored_request(database, request_id) == before
 
     reassigned = act(client, sam, request_id, "reassign", assignee=theo_id)
@@ -404,7 +412,7 @@ def assert_refused(
 def test_missing_purchase_order_id(
     client: FlaskClient, running: WorkerThread, database: Database
 ) -> None:
-    alice = api_token(client, ALICE)
+    alice = token(client, ALICE)
     payload = edit_payload(purchase_orders(client, alice)[0])
     del payload["purchase_order_id"]
     assert_refused(
@@ -415,7 +423,7 @@ def test_missing_purchase_order_id(
 def test_unknown_purchase_order(
     client: FlaskClient, running: WorkerThread, database: Database
 ) -> None:
-    alice = api_token(client, ALICE)
+    alice = token(client, ALICE)
     payload = edit_payload(purchase_orders(client, alice)[0], purchase_order_id=999999)
     assert_refused(
         client, database, alice, {"type": "po_edit", "payload": payload}, "purchase_order_id"
@@ -425,8 +433,8 @@ def test_unknown_purchase_order(
 def test_another_accounts_purchase_order(
     client: FlaskClient, running: WorkerThread, database: Database
 ) -> None:
-    alice = api_token(client, ALICE)
-    globex_po = purchase_orders(client, api_token(client, CHLOE))[0]
+    alice = token(client, ALICE)
+    globex_po = purchase_orders(client, token(client, CHLOE))[0]
     payload = edit_payload(globex_po)
     error = assert_refused(
         client, database, alice, {"type": "po_edit", "payload": payload}, "purchase_order_id"
@@ -436,7 +444,7 @@ def test_another_accounts_purchase_order(
 
 
 def test_negative_quantity(client: FlaskClient, running: WorkerThread, database: Database) -> None:
-    alice = api_token(client, ALICE)
+    alice = token(client, ALICE)
     po = purchase_orders(client, alice)[0]
     payload = edit_payload(po, changes={"lines": [{"line_id": 1, "quantity": -5}]})
     assert_refused(
@@ -445,7 +453,7 @@ def test_negative_quantity(client: FlaskClient, running: WorkerThread, database:
 
 
 def test_unknown_line_id(client: FlaskClient, running: WorkerThread, database: Database) -> None:
-    alice = api_token(client, ALICE)
+    alice = token(client, ALICE)
     po = purchase_orders(client, alice)[0]
     payload = edit_payload(po, changes={"lines": [{"line_id": 99, "quantity": 10}]})
     error = assert_refused(
@@ -458,19 +466,19 @@ def test_unknown_line_id(client: FlaskClient, running: WorkerThread, database: D
 def test_empty_reason(
     client: FlaskClient, running: WorkerThread, database: Database, reason: str | None
 ) -> None:
-    alice = api_token(client, ALICE)
+    alice = token(client, ALICE)
     payload = edit_payload(purchase_orders(client, alice)[0], reason=reason)
     assert_refused(client, database, alice, {"type": "po_edit", "payload": payload}, "reason")
 
 
 def test_reason_too_long(client: FlaskClient, running: WorkerThread, database: Database) -> None:
-    alice = api_token(client, ALICE)
+    alice = token(client, ALICE)
     payload = edit_payload(purchase_orders(client, alice)[0], reason="x" * 1001)
     assert_refused(client, database, alice, {"type": "po_edit", "payload": payload}, "reason")
 
 
 def test_bill_to_too_long(client: FlaskClient, running: WorkerThread, database: Database) -> None:
-    alice = api_token(client, ALICE)
+    alice = token(client, ALICE)
     po = purchase_orders(client, alice)[0]
     payload = edit_payload(po, changes={"bill_to": "Acme " + "y" * 1000})
     assert_refused(client, database, alice, {"type": "po_edit", "payload": payload}, "bill_to")
@@ -480,7 +488,7 @@ def test_bill_to_too_long(client: FlaskClient, running: WorkerThread, database: 
 def test_po_number_with_forbidden_characters(
     client: FlaskClient, running: WorkerThread, database: Database, po_number: str
 ) -> None:
-    alice = api_token(client, ALICE)
+    alice = token(client, ALICE)
     po = purchase_orders(client, alice)[0]
     payload = edit_payload(po, changes={"po_number": po_number})
     assert_refused(client, database, alice, {"type": "po_edit", "payload": payload}, "po_number")
@@ -489,7 +497,7 @@ def test_po_number_with_forbidden_characters(
 def test_nothing_would_change(
     client: FlaskClient, running: WorkerThread, database: Database
 ) -> None:
-    alice = api_token(client, ALICE)
+    alice = token(client, ALICE)
     po = purchase_orders(client, alice)[0]
     same = {
         "po_number": po["po_number"],
@@ -507,7 +515,7 @@ def test_nothing_would_change(
 def test_unknown_type(
     client: FlaskClient, running: WorkerThread, database: Database, request_type: Any
 ) -> None:
-    alice = api_token(client, ALICE)
+    alice = token(client, ALICE)
     payload = edit_payload(purchase_orders(client, alice)[0])
     assert_refused(client, database, alice, {"type": request_type, "payload": payload}, "type")
 
@@ -518,14 +526,28 @@ def test_unknown_type(
 def test_body_that_is_not_an_object(
     client: FlaskClient, running: WorkerThread, database: Database, body: Any
 ) -> None:
-    alice = api_token(client, ALICE)
+    alice = token(client, ALICE)
     assert_refused(client, database, alice, body, "body")
+
+
+def test_malformed_json_body_is_refused_as_the_body(
+    client: FlaskClient, running: WorkerThread, database: Database
+) -> None:
+    """A body that is not JSON at all is just as much "not a JSON object" as a list is."""
+    alice = token(client, ALICE)
+    for data, content_type in (("{not json", "application/json"), ("hello", "text/plain")):
+        response = client.post(
+            "/api/v1/requests", data=data, headers={**alice, "Content-Type": content_type}
+        )
+        error = assert_error(response, 400)
+        assert "body" in error.get("fields", {}), (content_type, error)
+    assert request_count(database) == 0
 
 
 def test_same_idempotency_key_gives_the_same_request(
     client: FlaskClient, running: WorkerThread, database: Database
 ) -> None:
-    alice = api_token(client, ALICE)
+    alice = token(client, ALICE)
     po = purchase_orders(client, alice)[0]
     body = {"type": "po_edit", "payload": edit_payload(po), "idempotency_key": "edit-42"}
 
@@ -542,3 +564,21 @@ def test_same_idempotency_key_gives_the_same_request(
         assert row.idempotency_key == "edit-42"
     listed = client.get("/api/v1/requests", headers=alice).json["items"]
     assert [item["id"] for item in listed] == [first.json["id"]]
+
+
+def test_concurrent_submissions_with_one_idempotency_key_store_one_request(
+    app: Flask, client: FlaskClient, running: WorkerThread, database: Database
+) -> None:
+    alice = token(client, ALICE)
+    po = purchase_orders(client, alice)[0]
+    body = {"type": "po_edit", "payload": edit_payload(po), "idempotency_key": "double-click"}
+
+    def submit(_: int) -> tuple[int, int]:
+        response = post_request(app.test_client(), alice, body)
+        return response.status_code, response.json.get("id")
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(submit, range(3)))
+    assert {status for status, _ in results} == {202}
+    assert len({request_id for _, request_id in results}) == 1
+    assert request_count(database) == 1

@@ -32,6 +32,7 @@ from portal.errors import (
     refusal_message,
 )
 from portal.models import Account, BillingRequest, User, utcnow
+from portal.purchase_orders.operations import FieldChange
 from portal.temporal_bridge import TemporalBridge, TemporalUnavailable
 from workflows import search
 from workflows.lifecycle import (
@@ -114,6 +115,26 @@ def get_request(session: orm.Session, user: User, request_id: Any) -> BillingReq
     if request is None:
         raise NotFound(str(_l("No such request.")))
     return request
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """A request as its page shows it: the proposed change and what the viewer may do."""
+
+    item: BillingRequest
+    changes: list[FieldChange]
+    actions: frozenset[Action]
+
+
+def view_request(session: orm.Session, user: User, request_id: Any) -> RequestView:
+    item = get_request(session, user, request_id)
+    changes = describe_changes(session, item)
+    return RequestView(item=item, changes=changes, actions=actions_for(item, user))
+
+
+def describe_changes(session: orm.Session, item: BillingRequest) -> list[FieldChange]:
+    kind = kind_of(item.type)
+    return kind.describe(session, item.payload) if kind else []
 
 
 def list_requests(

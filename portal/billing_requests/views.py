@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from portal.auth import billing_contact_required, current
 from portal.billing_requests import operations
-from portal.billing_requests.types import STATUS_LABELS, kind_of
+from portal.billing_requests.types import STATUS_LABELS
 from portal.db import get_session
 from portal.errors import PortalError
 from portal.forms import OptionalTextForm, RequiredTextForm
@@ -32,18 +32,9 @@ def index() -> ResponseReturnValue:
 @bp.get("/<int:request_id>")
 @billing_contact_required
 def detail(request_id: int) -> ResponseReturnValue:
-    session = get_session()
-    try:
-        item = operations.get_request(session, current(), request_id)
-    except PortalError as error:
-        report(error)
-    kind = kind_of(item.type)
     return render_template(
         "requests/detail.html",
-        item=item,
-        kind=kind,
-        changes=kind.describe(session, item.payload) if kind else [],
-        actions=operations.actions_for(item, current()),
+        view=operations.view_request(get_session(), current(), request_id),
         cancel_form=OptionalTextForm(),
         answer_form=RequiredTextForm(),
     )

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from portal import settings_of
 from portal.auth import current, staff_required
 from portal.billing_requests import operations
-from portal.billing_requests.types import KINDS, STATUS_LABELS, kind_of
+from portal.billing_requests.types import KINDS, STATUS_LABELS
 from portal.db import get_session
 from portal.errors import PortalError
 from portal.forms import ConfirmForm, OptionalTextForm, ReassignForm, RequiredTextForm
@@ -70,32 +70,29 @@ def queue() -> ResponseReturnValue:
 @staff_required
 def task(request_id: int) -> ResponseReturnValue:
     session = get_session()
-    try:
-        item = operations.get_request(session, current(), request_id)
-    except PortalError as error:
-        report(error)
-    kind = kind_of(item.type)
+    view = operations.view_request(session, current(), request_id)
     reassign_form = ReassignForm()
-    reassign_form.assignee.choices = [
-        (str(u.id), u.name) for u in operations.staff_members(session)
-    ]
-    ui_url = settings_of(current_app).temporal.ui_url
+    reassign_form.assignee.choices = _staff_choices()
+    temporal = settings_of(current_app).temporal
+    workflow_url = (
+        f"{temporal.ui_url}/namespaces/{temporal.namespace}/workflows/{workflow_id_for(request_id)}"
+        if temporal.ui_url
+        else ""
+    )
     return render_template(
         "console/task.html",
-        item=item,
-        kind=kind,
-        changes=kind.describe(session, item.payload) if kind else [],
-        actions=operations.actions_for(item, current()),
+        view=view,
         claim_form=ConfirmForm(),
         approve_form=OptionalTextForm(),
         reject_form=RequiredTextForm(),
         info_form=RequiredTextForm(),
         reassign_form=reassign_form,
-        workflow_url=f"{ui_url}/namespaces/{settings_of(current_app).temporal.namespace}/workflows/"
-        f"{workflow_id_for(item.id)}"
-        if ui_url
-        else "",
+        workflow_url=workflow_url,
     )
+
+
+def _staff_choices() -> list[tuple[str, str]]:
+    return [(str(u.id), u.name) for u in operations.staff_members(get_session())]
 
 
 @bp.post("/tasks/<int:request_id>/<verb>")
@@ -106,9 +103,7 @@ def act(request_id: int, verb: str) -> ResponseReturnValue:
     action, form_class, done = ACTIONS[verb]
     form = form_class()
     if isinstance(form, ReassignForm):
-        form.assignee.choices = [
-            (str(u.id), u.name) for u in operations.staff_members(get_session())
-        ]
+        form.assignee.choices = _staff_choices()
     if not form.validate_on_submit():
         flash(_("Please fill in the form (at most 2000 characters)."), "error")
         return redirect(url_for("console.task", request_id=request_id))

@@ -30,10 +30,7 @@ def index() -> str:
 @bp.get("/<int:po_id>")
 @billing_contact_required
 def detail(po_id: int) -> str:
-    try:
-        po = operations.get_purchase_order(get_session(), current().account_id or 0, po_id)
-    except PortalError as error:
-        report(error)
+    po = operations.get_purchase_order(get_session(), current().account_id or 0, po_id)
     return render_template("purchase_orders/detail.html", po=po)
 
 
@@ -41,10 +38,7 @@ def detail(po_id: int) -> str:
 @billing_contact_required
 def edit(po_id: int) -> ResponseReturnValue:
     session = get_session()
-    try:
-        po = operations.get_purchase_order(session, current().account_id or 0, po_id)
-    except PortalError as error:
-        report(error)
+    po = operations.get_purchase_order(session, current().account_id or 0, po_id)
     form = PurchaseOrderEditForm.for_purchase_order(po)
     if form.validate_on_submit():
         try:
