@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from flask import Flask, current_app
 from temporalio.client import Client
+from temporalio.runtime import Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from portal.config import TemporalSettings
@@ -33,7 +34,7 @@ class TemporalUnavailable(Exception):
     """The Temporal service (or a worker) did not answer in time; nothing was changed by us."""
 
 
-async def connect(settings: TemporalSettings) -> Client:
+async def connect(settings: TemporalSettings, runtime: Runtime | None = None) -> Client:
     tls: bool | TLSConfig = False
     if settings.tls or settings.tls_client_cert_path:
         tls = TLSConfig(
@@ -46,6 +47,7 @@ async def connect(settings: TemporalSettings) -> Client:
         namespace=settings.namespace,
         tls=tls or bool(settings.api_key),
         api_key=settings.api_key or None,
+        runtime=runtime,
     )
 
 
@@ -60,6 +62,7 @@ class TemporalBridge:
         self._pid: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: Client | None = None
+        self._runtime: Runtime | None = None
 
     def _event_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -69,13 +72,15 @@ class TemporalBridge:
                     target=loop.run_forever, name="temporal-bridge", daemon=True
                 ).start()
                 self._loop, self._pid, self._client = loop, os.getpid(), None
+                # A runtime made before a fork is unusable after it: each process gets its own.
+                self._runtime = Runtime(telemetry=TelemetryConfig())
             return self._loop
 
     async def _get_client(self) -> Client:
         if self._client is None:
             try:
                 self._client = await asyncio.wait_for(
-                    connect(self.settings), timeout=self.settings.rpc_timeout_seconds
+                    connect(self.settings, self._runtime), timeout=self.settings.rpc_timeout_seconds
                 )
             except (RuntimeError, OSError, TimeoutError) as error:
                 raise TemporalUnavailable(str(error)) from error
