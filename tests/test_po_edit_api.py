@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask.testing import FlaskClient
+import asyncio
 
+from flask.testing import FlaskClient
+from temporalio.client import Client
+
+from portal.config import TemporalSettings
 from portal.db import Database
 from tests.conftest import WorkerThread, api_token, request_status, wait_for
 
@@ -26,7 +30,10 @@ def submit_edit(client: FlaskClient, headers: dict[str, str], po: dict, **extra)
 
 
 def test_contact_edit_is_claimed_approved_and_applied_once(
-    client: FlaskClient, running: WorkerThread, database: Database
+    client: FlaskClient,
+    running: WorkerThread,
+    database: Database,
+    temporal_settings: TemporalSettings,
 ) -> None:
     alice = api_token(client, "alice@acme.example")
     tess = api_token(client, "tess@logmein.example")
@@ -75,3 +82,16 @@ def test_contact_edit_is_claimed_approved_and_applied_once(
     again = client.post(f"/api/v1/tasks/{request_id}/approve", json={}, headers=tess)
     assert again.status_code == 409
     assert "error" in again.json
+
+    # Operators find it in Temporal by its search attributes.
+    async def completed_workflow_ids() -> list[str]:
+        temporal = await Client.connect(temporal_settings.address)
+        query = (
+            f"BillingRequestStatus = 'completed' AND BillingRequestType = 'po_edit' "
+            f"AND BillingAccountId = {detail['account_id']}"
+        )
+        return [execution.id async for execution in temporal.list_workflows(query)]
+
+    wait_for(
+        lambda: f"request-{request_id}" in asyncio.run(completed_workflow_ids()), what="visibility"
+    )
