@@ -30,13 +30,16 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
-        if request.path.startswith(bp.url_prefix or "/api"):
+        if is_api_request():
             return jsonify({"error": error.description or error.name}), error.code or 500
         return error
 
 
-@bp.errorhandler(PortalError)
-def portal_error(error: PortalError) -> Reply:
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def portal_error_json(error: PortalError) -> Reply:
     body: dict[str, Any] = {"error": error.message}
     if error.fields:
         body["fields"] = error.fields

@@ -38,6 +38,32 @@ class TimerSettings:
     review_sla: int = 8 * 3600
     escalation_sla: int = 24 * 3600
     info_timeout: int = 14 * 24 * 3600
+    quote_reminder: int = 7 * 24 * 3600  # before a quote's expiry
+    invitation: int = 72 * 3600  # a new billing contact's set-password link
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Mail delivery; with no host, messages stay in the outbox (a page in development)."""
+
+    host: str = ""
+    port: int = 25
+    security: str = "none"  # "none", "starttls" or "ssl"
+    username: str = ""
+    password: str = ""
+    sender: str = "billing@logmein.example"
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class VendorSettings:
+    """What LogMeIn's W-9 and vendor forms state about LogMeIn USA, Inc."""
+
+    name: str = "LogMeIn USA, Inc."
+    tin: str = "00-0000000"
+    address: str = "333 Summer Street, Boston, MA 02210, USA"
+    remit_to: str = "LogMeIn USA, Inc., Accounts Receivable, 333 Summer Street, Boston, MA 02210"
+    email: str = "corporate-accounts@logmein.example"
 
 
 @dataclass(frozen=True)
@@ -48,9 +74,10 @@ class Settings:
     temporal: TemporalSettings = field(default_factory=TemporalSettings)
     timers: TimerSettings = field(default_factory=TimerSettings)
     development: bool = False
-    smtp_host: str = ""
-    smtp_port: int = 25
-    smtp_sender: str = "billing@logmein.example"
+    base_url: str = "http://127.0.0.1:5000"
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    vendor: VendorSettings = field(default_factory=VendorSettings)
+    quote_valid_days: int = 30
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -78,6 +105,23 @@ class Settings:
             review_sla=_env_int("PORTAL_REVIEW_SLA_SECONDS", TimerSettings.review_sla),
             escalation_sla=_env_int("PORTAL_ESCALATION_SLA_SECONDS", TimerSettings.escalation_sla),
             info_timeout=_env_int("PORTAL_INFO_TIMEOUT_SECONDS", TimerSettings.info_timeout),
+            quote_reminder=_env_int("PORTAL_QUOTE_REMINDER_SECONDS", TimerSettings.quote_reminder),
+            invitation=_env_int("PORTAL_INVITATION_SECONDS", TimerSettings.invitation),
+        )
+        smtp = SmtpSettings(
+            host=_env("PORTAL_SMTP_HOST"),
+            port=_env_int("PORTAL_SMTP_PORT", 25),
+            security=_env("PORTAL_SMTP_SECURITY", "none"),
+            username=_env("PORTAL_SMTP_USERNAME"),
+            password=_env("PORTAL_SMTP_PASSWORD"),
+            sender=_env("PORTAL_SMTP_SENDER", SmtpSettings.sender),
+        )
+        vendor = VendorSettings(
+            name=_env("PORTAL_VENDOR_NAME", VendorSettings.name),
+            tin=_env("PORTAL_VENDOR_TIN", VendorSettings.tin),
+            address=_env("PORTAL_VENDOR_ADDRESS", VendorSettings.address),
+            remit_to=_env("PORTAL_VENDOR_REMIT_TO", VendorSettings.remit_to),
+            email=_env("PORTAL_VENDOR_EMAIL", VendorSettings.email),
         )
         return cls(
             data_dir=data_dir,
@@ -86,7 +130,8 @@ class Settings:
             temporal=temporal,
             timers=timers,
             development=development,
-            smtp_host=_env("PORTAL_SMTP_HOST"),
-            smtp_port=_env_int("PORTAL_SMTP_PORT", 25),
-            smtp_sender=_env("PORTAL_SMTP_SENDER", "billing@logmein.example"),
+            base_url=_env("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            smtp=smtp,
+            vendor=vendor,
+            quote_valid_days=_env_int("PORTAL_QUOTE_VALID_DAYS", 30),
         )

@@ -13,6 +13,7 @@ from portal.accounts import create_account, create_user
 from portal.models import (
     Account,
     Invoice,
+    Plan,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseOrderRevision,
@@ -38,13 +39,15 @@ DEMO_LOGINS = (
     DemoLogin("sam@logmein.example", "supervisor", ""),
 )
 
-PLANS = {
-    "GoToMeeting Professional": Decimal("144.00"),
-    "GoToMeeting Business": Decimal("192.00"),
-    "GoToMeeting Enterprise": Decimal("336.00"),
-    "GoToWebinar Standard": Decimal("708.00"),
-    "GoToWebinar Pro": Decimal("1188.00"),
-}
+# (product, tier, rank within the product, price per seat per year in USD)
+PRICE_LIST = (
+    ("GoToMeeting", "Professional", 1, Decimal("144.00")),
+    ("GoToMeeting", "Business", 2, Decimal("192.00")),
+    ("GoToMeeting", "Enterprise", 3, Decimal("336.00")),
+    ("GoToWebinar", "Standard", 1, Decimal("708.00")),
+    ("GoToWebinar", "Pro", 2, Decimal("1188.00")),
+)
+PLANS = {f"{product} {tier}": price for product, tier, _rank, price in PRICE_LIST}
 
 
 def seed_demo(session: orm.Session, today: date | None = None) -> bool:
@@ -52,6 +55,16 @@ def seed_demo(session: orm.Session, today: date | None = None) -> bool:
     if session.scalar(sa.select(Account.id).where(Account.name == "Acme Corporation")) is not None:
         return False
     today = today or date.today()
+    for product, tier, rank, price in PRICE_LIST:
+        session.add(
+            Plan(
+                name=f"{product} {tier}",
+                product=product,
+                tier=tier,
+                tier_rank=rank,
+                unit_price=price,
+            )
+        )
     acme = create_account(
         session, "Acme Corporation", "US", next_renewal=today + timedelta(days=120)
     )

@@ -250,3 +250,72 @@ class OutboxMessage(Base):
     # Activity retries must not queue a mail twice.
     dedup_key: Mapped[str] = mapped_column(sa.String(200))
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Plan(Base):
+    """A price-list entry: a product at a tier, priced per seat per year."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    product: Mapped[str] = mapped_column(sa.String(60))
+    tier: Mapped[str] = mapped_column(sa.String(40))
+    tier_rank: Mapped[int]
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Quote(Base):
+    """A priced quote; its request's workflow decides when it is accepted, declined or expired."""
+
+    __tablename__ = "quotes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("requests.id"), unique=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
+    term_months: Mapped[int]
+    discount_pct: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal("0"))
+    subtotal: Mapped[Decimal] = mapped_column(Money)
+    total: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    valid_until: Mapped[date]
+    po_number: Mapped[str | None] = mapped_column(sa.String(64))
+    purchase_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("purchase_orders.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Document(Base):
+    """A file the portal produced or received (form PDFs, quote PDFs, answers' attachments)."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("requests.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(100), default="application/pdf")
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    # A retried activity must not store the same document twice.
+    dedup_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Invitation(Base):
+    """A one-time link for a new billing contact to choose a password."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("requests.id"), unique=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    user: Mapped[User] = orm.relationship()

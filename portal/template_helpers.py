@@ -5,11 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, render_template
 from flask_babel import format_currency, get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from portal.api import is_api_request, portal_error_json
 from portal.billing_requests.types import EVENT_LABELS, STATUS_LABELS, kind_of
 from portal.errors import PortalError
 from workflows.lifecycle import OPEN_STATUSES, Status
@@ -60,14 +61,16 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(403)
     @app.errorhandler(404)
     def html_error(error: HTTPException) -> Any:
-        if request.path.startswith("/api/"):
+        if is_api_request():
             return jsonify({"error": error.description}), error.code
         title, message = ERROR_TITLES[error.code or 404]
         return render_template("errors/error.html", title=title, message=message), error.code
 
     @app.errorhandler(PortalError)
     def portal_error(error: PortalError) -> Any:
-        """An operation refused a page's read: the error page says why (the API has its own)."""
+        """An operation refused: JSON for the API, an error page that says why for pages."""
+        if is_api_request():
+            return portal_error_json(error)
         title, _default = ERROR_TITLES.get(error.status, (_l("Not possible"), ""))
         page = render_template("errors/error.html", title=title, message=error.message)
         return page, error.status

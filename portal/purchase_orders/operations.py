@@ -120,7 +120,8 @@ def _text_change(
     if not isinstance(value, str):
         errors[name] = str(_l("Must be text."))
         return
-    value = value.strip()
+    # Browsers send a textarea's line breaks as CRLF; what is stored uses LF.
+    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not value and not allow_empty:
         errors[name] = str(_l("Cannot be empty."))
     elif len(value) > max_length:
