@@ -1,4 +1,5 @@
-"""The I/O of a request's workflow: projection, applying the approved change, notifications."""
+"""The I/O of a request's workflow: projection, preparing and applying the approved change,
+notifications."""
 
 from __future__ import annotations
 
@@ -8,41 +9,65 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from portal.billing_requests.operations import project_snapshot
-from portal.billing_requests.types import kind_of
+from portal.billing_requests.types import RequestKind, kind_of
+from portal.config import Settings
 from portal.db import Database
 from portal.notifications import queue_notification
+from portal.request_types import contact_change, quote
 from workflows.messages import (
     APPLY_CHANGE,
+    EXPIRE_INVITATION,
+    EXTEND_QUOTE,
+    PREPARE_APPROVAL,
     PROJECT_REQUEST,
     QUEUE_NOTIFICATION,
-    ApplyChangeInput,
+    ApprovalPlan,
+    ChangeInput,
+    ExpireInvitationInput,
+    ExtendQuoteActivityInput,
     QueueNotificationInput,
     RequestSnapshot,
 )
 
 
-class RequestActivities:
-    """Activities bound to one database; the worker registers the bound methods."""
+def _kind(request_type: str) -> RequestKind:
+    kind = kind_of(request_type)
+    if kind is None:
+        raise ApplicationError(f"unknown request type {request_type}", type="ChangeRefused")
+    return kind
 
-    def __init__(self, database: Database) -> None:
+
+class RequestActivities:
+    """Activities bound to one database and configuration; the worker registers them."""
+
+    def __init__(self, database: Database, settings: Settings) -> None:
         self.database = database
+        self.settings = settings
 
     @activity.defn(name=PROJECT_REQUEST)
     def project_request(self, snapshot: RequestSnapshot) -> None:
         with self.database.session() as session:
             project_snapshot(session, snapshot)
 
-    @activity.defn(name=APPLY_CHANGE)
-    def apply_change(self, change: ApplyChangeInput) -> dict[str, Any]:
-        kind = kind_of(change.request_type)
-        if kind is None:
-            raise ApplicationError(
-                f"unknown request type {change.request_type}", type="ChangeRefused"
-            )
+    @activity.defn(name=PREPARE_APPROVAL)
+    def prepare_approval(self, change: ChangeInput) -> ApprovalPlan:
         with self.database.session() as session:
-            return kind.apply(
-                session, change.request_id, change.approved_by.user_id, change.payload
-            )
+            return _kind(change.request_type).prepare(session, change, self.settings)
+
+    @activity.defn(name=APPLY_CHANGE)
+    def apply_change(self, change: ChangeInput) -> dict[str, Any]:
+        with self.database.session() as session:
+            return _kind(change.request_type).apply(session, change, self.settings)
+
+    @activity.defn(name=EXTEND_QUOTE)
+    def extend_quote(self, extension: ExtendQuoteActivityInput) -> dict[str, Any]:
+        with self.database.session() as session:
+            return quote.extend_quote(session, extension.request_id, extension.valid_until)
+
+    @activity.defn(name=EXPIRE_INVITATION)
+    def expire_invitation(self, expiry: ExpireInvitationInput) -> bool:
+        with self.database.session() as session:
+            return contact_change.expire_invitation(session, expiry.invitation_id)
 
     @activity.defn(name=QUEUE_NOTIFICATION)
     def queue_notification(self, notification: QueueNotificationInput) -> int:
@@ -50,4 +75,11 @@ class RequestActivities:
             return queue_notification(session, notification)
 
     def all(self) -> list[Any]:
-        return [self.project_request, self.apply_change, self.queue_notification]
+        return [
+            self.project_request,
+            self.prepare_approval,
+            self.apply_change,
+            self.extend_quote,
+            self.expire_invitation,
+            self.queue_notification,
+        ]

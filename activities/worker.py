@@ -8,14 +8,19 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.request_activities import RequestActivities
+from portal.config import Settings
 from portal.db import Database
 from workflows.request_workflow import RequestWorkflow
 
 
 def build_worker(
-    client: Client, database: Database, task_queue: str, max_concurrent_activities: int = 20
+    client: Client,
+    database: Database,
+    task_queue: str,
+    settings: Settings | None = None,
+    max_concurrent_activities: int = 20,
 ) -> Worker:
-    activities = RequestActivities(database)
+    activities = RequestActivities(database, settings or Settings.from_env())
     return Worker(
         client,
         task_queue=task_queue,

@@ -242,14 +242,22 @@ def show_request(request_id: str) -> Reply:
 
 def _act(request_id: str, action: Action, text_field: str | None = None) -> Reply:
     body = json_body()
+    attachment = body.get("attachment_id")
+    step = requests_ops.Step(
+        text=body.get(text_field, "") if text_field else "",
+        assignee_id=body.get("assignee"),
+        pricing=body.get("pricing"),
+        attachment_id=attachment if isinstance(attachment, int) else None,
+        po_number=body.get("po_number", ""),
+        valid_until=body.get("valid_until", ""),
+    )
     updated = requests_ops.perform(
         get_session(),
         get_bridge(),
         api_user(),
         request_id,
         action,
-        text=body.get(text_field, "") if text_field else "",
-        assignee_id=body.get("assignee"),
+        step,
         update_id=request.headers.get("Idempotency-Key"),
     )
     return jsonify(request_json(updated, detail=True)), 200
@@ -265,6 +273,18 @@ def cancel(request_id: str) -> Reply:
 @token_required
 def provide_info(request_id: str) -> Reply:
     return _act(request_id, Action.PROVIDE_INFO, "message")
+
+
+@bp.post("/quotes/<request_id>/accept")
+@token_required
+def accept_quote(request_id: str) -> Reply:
+    return _act(request_id, Action.ACCEPT_QUOTE)
+
+
+@bp.post("/quotes/<request_id>/decline")
+@token_required
+def decline_quote(request_id: str) -> Reply:
+    return _act(request_id, Action.DECLINE_QUOTE, "reason")
 
 
 # -- purchase orders -----------------------------------------------------------------------
@@ -349,6 +369,7 @@ TASK_ACTIONS = {
     "reject": (Action.REJECT, "reason"),
     "request-info": (Action.REQUEST_INFO, "question"),
     "reassign": (Action.REASSIGN, None),
+    "extend-quote": (Action.EXTEND_QUOTE, None),
 }
 
 

@@ -115,7 +115,7 @@ async def _run_worker(settings: Settings, concurrency: int) -> None:
 
     client = await connect(settings.temporal)
     database = Database(settings.database_url)
-    worker = build_worker(client, database, settings.temporal.task_queue, concurrency)
+    worker = build_worker(client, database, settings.temporal.task_queue, settings, concurrency)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -15,10 +15,9 @@ from portal.models import (
     Invoice,
     Plan,
     PurchaseOrder,
-    PurchaseOrderLine,
-    PurchaseOrderRevision,
     User,
 )
+from portal.purchase_orders.operations import NewLine, create_purchase_order, default_bill_to
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - published demo credential, dev data only
 
@@ -129,25 +128,11 @@ def _purchase_order(
     session: orm.Session, account: Account, po_number: str, lines: list[tuple[str, int]]
 ) -> PurchaseOrder:
     contact = session.get(User, account.billing_contact_id) if account.billing_contact_id else None
-    bill_to = f"{account.name}\nAccounts Payable"
-    if contact is not None:
-        bill_to += f"\nAttn: {contact.name}"
-    po = PurchaseOrder(account_id=account.id)
-    po.revisions = [
-        PurchaseOrderRevision(
-            number=1,
-            po_number=po_number,
-            bill_to=bill_to,
-            notes="",
-            currency=account.currency,
-            lines=[
-                PurchaseOrderLine(
-                    line_no=i + 1, product=product, quantity=quantity, unit_price=PLANS[product]
-                )
-                for i, (product, quantity) in enumerate(lines)
-            ],
-        )
-    ]
-    session.add(po)
-    session.flush()
-    return po
+    return create_purchase_order(
+        session,
+        account.id,
+        po_number,
+        default_bill_to(account.name, contact.name if contact else None),
+        [NewLine(product, quantity, PLANS[product]) for product, quantity in lines],
+        account.currency,
+    )

@@ -105,8 +105,11 @@ def temporal_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 class WorkerThread:
     """A real worker on its own event loop, as `portal worker` runs it."""
 
-    def __init__(self, settings: TemporalSettings, database: Database) -> None:
+    def __init__(
+        self, settings: TemporalSettings, database: Database, portal_settings: Settings
+    ) -> None:
         self.settings = settings
+        self.portal_settings = portal_settings
         self.database = database
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -119,7 +122,9 @@ class WorkerThread:
 
     async def _start(self) -> None:
         self.client = await connect(self.settings)
-        self.worker = build_worker(self.client, self.database, self.settings.task_queue)
+        self.worker = build_worker(
+            self.client, self.database, self.settings.task_queue, self.portal_settings
+        )
         self._run = asyncio.ensure_future(self.worker.run())
 
     def stop(self) -> None:
@@ -134,8 +139,14 @@ def temporal_settings(temporal_address: str) -> TemporalSettings:
 
 
 @pytest.fixture(scope="session")
-def worker(temporal_settings: TemporalSettings, database: Database) -> Iterator[WorkerThread]:
-    thread = WorkerThread(temporal_settings, database)
+def worker(
+    temporal_settings: TemporalSettings,
+    database: Database,
+    database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[WorkerThread]:
+    settings = make_settings(database_url, temporal_settings, tmp_path_factory.mktemp("worker"))
+    thread = WorkerThread(temporal_settings, database, settings)
     thread.start()
     yield thread
     thread.stop()
@@ -153,6 +164,7 @@ def make_settings(database_url: str, temporal: TemporalSettings, data_dir: Path)
         secret_key="test-secret-key",
         temporal=temporal,
         timers=TimerSettings(review_sla=3600, escalation_sla=4 * 3600, info_timeout=14 * 86400),
+        base_url="http://127.0.0.1:5000",
         development=True,
     )
 

@@ -39,17 +39,22 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
     EXPIRED = "expired"
     FAILED = "failed"
+    QUOTED = "quoted"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    SCHEDULED = "scheduled"
 
 
+# Before a decision: the statuses a technician works on and the customer may still cancel.
 OPEN_STATUSES = frozenset({Status.SUBMITTED, Status.IN_REVIEW, Status.WAITING_FOR_CUSTOMER})
-DECIDED_STATUSES = frozenset(
+FINAL_STATUSES = frozenset(
     {
-        Status.APPROVED,
         Status.COMPLETED,
         Status.REJECTED,
         Status.CANCELLED,
         Status.EXPIRED,
         Status.FAILED,
+        Status.DECLINED,
     }
 )
 
@@ -62,6 +67,9 @@ class Action(StrEnum):
     PROVIDE_INFO = "provide_info"
     CANCEL = "cancel"
     REASSIGN = "reassign"
+    ACCEPT_QUOTE = "accept_quote"
+    DECLINE_QUOTE = "decline_quote"
+    EXTEND_QUOTE = "extend_quote"
 
 
 FORBIDDEN = "Forbidden"
@@ -86,6 +94,8 @@ class RequestFacts:
     account_id: int
     requester_id: int
     assignee_id: int | None
+    # Four eyes: what a technician starts on an account's behalf, a supervisor decides.
+    started_by_staff: bool = False
 
 
 class Refusal(Exception):
@@ -110,11 +120,17 @@ def _require_open(facts: RequestFacts) -> None:
         raise _conflict("already_decided")
 
 
-def _require_deciding_staff(facts: RequestFacts, actor: Actor) -> None:
+def _require_staff(facts: RequestFacts, actor: Actor) -> None:
     if not actor.is_staff:
         raise _forbid("staff_only")
     if actor.user_id == facts.requester_id:
         raise _forbid("own_request")
+    if facts.started_by_staff and actor.role != Role.SUPERVISOR:
+        raise _forbid("supervisor_decides")
+
+
+def _require_deciding_staff(facts: RequestFacts, actor: Actor) -> None:
+    _require_staff(facts, actor)
     _require_open(facts)
     if facts.assignee_id is None:
         raise _conflict("not_claimed")
@@ -132,10 +148,7 @@ def _require_account_side(facts: RequestFacts, actor: Actor) -> None:
 def check(action: Action, facts: RequestFacts, actor: Actor, target: Actor | None = None) -> None:
     """Raise Refusal when `actor` may not take `action` on a request in state `facts`."""
     if action is Action.CLAIM:
-        if not actor.is_staff:
-            raise _forbid("staff_only")
-        if actor.user_id == facts.requester_id:
-            raise _forbid("own_request")
+        _require_staff(facts, actor)
         if facts.status != Status.SUBMITTED:
             raise _conflict(
                 "already_claimed" if facts.status in OPEN_STATUSES else "already_decided"
@@ -152,7 +165,19 @@ def check(action: Action, facts: RequestFacts, actor: Actor, target: Actor | Non
             raise _conflict("no_question_pending")
     elif action is Action.CANCEL:
         _require_account_side(facts, actor)
-        _require_open(facts)
+        if facts.status not in OPEN_STATUSES and facts.status != Status.SCHEDULED:
+            raise _conflict("already_decided")
+    elif action in (Action.ACCEPT_QUOTE, Action.DECLINE_QUOTE):
+        _require_account_side(facts, actor)
+        if facts.status != Status.QUOTED:
+            raise _conflict("no_quote_pending")
+    elif action is Action.EXTEND_QUOTE:
+        if not actor.is_staff:
+            raise _forbid("staff_only")
+        if facts.assignee_id != actor.user_id and actor.role != Role.SUPERVISOR:
+            raise _forbid("claimed_by_other")
+        if facts.status != Status.QUOTED:
+            raise _conflict("no_quote_pending")
     elif action is Action.REASSIGN:
         if actor.role != Role.SUPERVISOR:
             raise _forbid("supervisor_only")
@@ -161,6 +186,8 @@ def check(action: Action, facts: RequestFacts, actor: Actor, target: Actor | Non
             raise _conflict("assignee_not_staff")
         if target.user_id == facts.requester_id:
             raise _conflict("assignee_is_requester")
+        if facts.started_by_staff and target.role != Role.SUPERVISOR:
+            raise _conflict("assignee_not_supervisor")
 
 
 def allowed_actions(facts: RequestFacts, actor: Actor) -> frozenset[Action]:

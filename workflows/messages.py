@@ -11,7 +11,10 @@ TASK_QUEUE = "billing-requests"
 
 # Activities are called by name so that workflow code never imports the database layer.
 PROJECT_REQUEST = "project_request"
+PREPARE_APPROVAL = "prepare_approval"
 APPLY_CHANGE = "apply_change"
+EXTEND_QUOTE = "extend_quote"
+EXPIRE_INVITATION = "expire_invitation"
 QUEUE_NOTIFICATION = "queue_notification"
 
 
@@ -24,6 +27,8 @@ class RequestTimers:
     review_sla_seconds: int
     escalation_sla_seconds: int
     info_timeout_seconds: int
+    quote_reminder_seconds: int = 7 * 86400
+    invitation_seconds: int = 72 * 3600
     apply_max_attempts: int = 5
 
 
@@ -36,6 +41,7 @@ class StartRequestInput:
     payload: dict[str, Any]
     submitted_at: str
     timers: RequestTimers
+    started_by_staff: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,10 @@ class ClaimInput:
 class ApproveInput:
     actor: Actor
     comment: str = ""
+    # A quote's price override: {lines: [{product, unit_price}], discount_pct, valid_days}.
+    pricing: dict[str, Any] | None = None
+    # An answer's attachment, stored as a document before the approval.
+    attachment_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -100,13 +110,56 @@ class ReassignInput:
 
 
 @dataclass(frozen=True)
-class ApplyChangeInput:
+class AcceptQuoteInput:
+    actor: Actor
+    po_number: str
+
+
+@dataclass(frozen=True)
+class DeclineQuoteInput:
+    actor: Actor
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ExtendQuoteInput:
+    actor: Actor
+    valid_until: str  # ISO date
+
+
+@dataclass(frozen=True)
+class ChangeInput:
+    """What an activity needs to prepare or apply an approved request."""
+
     request_id: int
     request_type: str
     account_id: int
     payload: dict[str, Any]
     approved_by: Actor
     comment: str = ""
+    pricing: dict[str, Any] | None = None
+    attachment_id: int | None = None
+    po_number: str = ""
+
+
+@dataclass(frozen=True)
+class ApprovalPlan:
+    """What approval leads to: `approved` (apply now), `quoted` or `scheduled` until `due_at`."""
+
+    status: str
+    result: dict[str, Any]
+    due_at: str | None = None
+
+
+@dataclass(frozen=True)
+class ExtendQuoteActivityInput:
+    request_id: int
+    valid_until: str
+
+
+@dataclass(frozen=True)
+class ExpireInvitationInput:
+    invitation_id: int
 
 
 @dataclass(frozen=True)

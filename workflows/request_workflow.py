@@ -13,6 +13,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from workflows import search
     from workflows.lifecycle import (
+        OPEN_STATUSES,
         Action,
         Actor,
         Refusal,
@@ -22,13 +23,22 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.messages import (
         APPLY_CHANGE,
+        EXPIRE_INVITATION,
+        EXTEND_QUOTE,
+        PREPARE_APPROVAL,
         PROJECT_REQUEST,
         QUEUE_NOTIFICATION,
-        ApplyChangeInput,
+        AcceptQuoteInput,
+        ApprovalPlan,
         ApproveInput,
         Audience,
         CancelInput,
+        ChangeInput,
         ClaimInput,
+        DeclineQuoteInput,
+        ExpireInvitationInput,
+        ExtendQuoteActivityInput,
+        ExtendQuoteInput,
         ProvideInfoInput,
         QueueNotificationInput,
         ReassignInput,
@@ -40,12 +50,15 @@ with workflow.unsafe.imports_passed_through():
     )
 
 SYSTEM = Actor(user_id=0, role="system", account_id=None, name="Portal")
-PROJECTION_TIMEOUT = timedelta(seconds=30)
-PROJECTION_RETRY = RetryPolicy(
+SHORT_TIMEOUT = timedelta(seconds=30)
+APPLY_TIMEOUT = timedelta(seconds=60)
+RETRY_QUICKLY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)
 )
-NOTIFY_TIMEOUT = timedelta(seconds=30)
-APPLY_TIMEOUT = timedelta(seconds=60)
+REFUSED = "ChangeRefused"
+# What approving leads to, by the plan's status, and whom it tells.
+PLAN_EVENTS = {Status.QUOTED: "quote_ready", Status.SCHEDULED: "scheduled"}
+COMPLETION_EVENTS = {"form_request": "document_ready", "account_inquiry": "answered"}
 
 
 @workflow.defn
@@ -57,9 +70,13 @@ class RequestWorkflow:
         self._assignee: Actor | None = None
         self._escalated = False
         self._reminded = False
+        self._quote_reminded = False
         self._version = 1
         self._result: dict[str, Any] | None = None
         self._approval: ApproveInput | None = None
+        self._plan: ApprovalPlan | None = None
+        self._preparing = False
+        self._po_number = ""
         self._timeline = [
             TimelineEvent(
                 at=input.submitted_at,
@@ -73,12 +90,17 @@ class RequestWorkflow:
     @workflow.run
     async def run(self, input: StartRequestInput) -> RequestSnapshot:
         await self._wait_for_decision()
-        if self._status == Status.APPROVED:
+        if self._status == Status.QUOTED:
+            await self._wait_for_quote_answer()
+        due = self._status == Status.SCHEDULED and await self._wait_until_effective()
+        if self._status in (Status.APPROVED, Status.ACCEPTED) or due:
             await self._apply()
+        if self._status == Status.COMPLETED and self._result and self._result.get("invitation_id"):
+            await self._expire_invitation(int(self._result["invitation_id"]))
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._snapshot()
 
-    # -- queries and updates -------------------------------------------------------------
+    # -- queries -------------------------------------------------------------------------
 
     @workflow.query
     def timeline(self) -> list[TimelineEvent]:
@@ -87,6 +109,8 @@ class RequestWorkflow:
     @workflow.query
     def snapshot(self) -> RequestSnapshot:
         return self._snapshot()
+
+    # -- the technician's steps ----------------------------------------------------------
 
     @workflow.update
     async def claim(self, input: ClaimInput) -> RequestSnapshot:
@@ -100,9 +124,32 @@ class RequestWorkflow:
 
     @workflow.update
     async def approve(self, input: ApproveInput) -> RequestSnapshot:
-        self._approval = input
+        # Taken at once, so that a second decision is refused while the plan is prepared.
+        previous, self._status, self._preparing = self._status, Status.APPROVED, True
+        try:
+            plan = await workflow.execute_activity(
+                PREPARE_APPROVAL,
+                self._change(input.actor, input),
+                result_type=ApprovalPlan,
+                start_to_close_timeout=SHORT_TIMEOUT,
+                retry_policy=RetryPolicy(
+                    initial_interval=timedelta(milliseconds=200),
+                    maximum_attempts=self._input.timers.apply_max_attempts,
+                    non_retryable_error_types=[REFUSED],
+                ),
+            )
+        except ActivityError as error:
+            self._status, self._preparing = previous, False
+            raise ApplicationError(_cause(error), type="Invalid", non_retryable=True) from None
+        self._approval, self._plan, self._preparing = input, plan, False
+        self._result = plan.result or None
         self._move(Status.APPROVED, input.actor, "approved", input.comment)
-        return await self._publish()
+        if plan.status != Status.APPROVED:
+            self._move(plan.status, SYSTEM, plan.status)
+        snapshot = await self._publish()
+        if plan.status in PLAN_EVENTS:
+            await self._notify(PLAN_EVENTS[plan.status], Audience.REQUESTER, input.comment)
+        return snapshot
 
     @approve.validator
     def _validate_approve(self, input: ApproveInput) -> None:
@@ -118,8 +165,7 @@ class RequestWorkflow:
     @reject.validator
     def _validate_reject(self, input: RejectInput) -> None:
         self._check(Action.REJECT, input.actor)
-        if not input.reason.strip():
-            raise ApplicationError("A reason is required", type="Invalid", non_retryable=True)
+        _require_text(input.reason, "A reason is required")
 
     @workflow.update
     async def request_info(self, input: RequestInfoInput) -> RequestSnapshot:
@@ -131,30 +177,7 @@ class RequestWorkflow:
     @request_info.validator
     def _validate_request_info(self, input: RequestInfoInput) -> None:
         self._check(Action.REQUEST_INFO, input.actor)
-        if not input.question.strip():
-            raise ApplicationError("A question is required", type="Invalid", non_retryable=True)
-
-    @workflow.update
-    async def provide_info(self, input: ProvideInfoInput) -> RequestSnapshot:
-        self._move(Status.IN_REVIEW, input.actor, "info_provided", input.message)
-        snapshot = await self._publish()
-        await self._notify("info_provided", Audience.ASSIGNEE, input.message)
-        return snapshot
-
-    @provide_info.validator
-    def _validate_provide_info(self, input: ProvideInfoInput) -> None:
-        self._check(Action.PROVIDE_INFO, input.actor)
-        if not input.message.strip():
-            raise ApplicationError("A message is required", type="Invalid", non_retryable=True)
-
-    @workflow.update
-    async def cancel(self, input: CancelInput) -> RequestSnapshot:
-        self._move(Status.CANCELLED, input.actor, "cancelled", input.reason)
-        return await self._publish()
-
-    @cancel.validator
-    def _validate_cancel(self, input: CancelInput) -> None:
-        self._check(Action.CANCEL, input.actor)
+        _require_text(input.question, "A question is required")
 
     @workflow.update
     async def reassign(self, input: ReassignInput) -> RequestSnapshot:
@@ -169,14 +192,84 @@ class RequestWorkflow:
     def _validate_reassign(self, input: ReassignInput) -> None:
         self._check(Action.REASSIGN, input.actor, input.assignee)
 
+    @workflow.update
+    async def extend_quote(self, input: ExtendQuoteInput) -> RequestSnapshot:
+        self._plan = ApprovalPlan(
+            Status.QUOTED, dict(self._result or {}), _end_of_day(input.valid_until)
+        )
+        self._quote_reminded = False
+        self._record(input.actor, "quote_extended", input.valid_until)
+        self._result = await workflow.execute_activity(
+            EXTEND_QUOTE,
+            ExtendQuoteActivityInput(self._input.request_id, input.valid_until),
+            result_type=dict,
+            start_to_close_timeout=SHORT_TIMEOUT,
+            retry_policy=RETRY_QUICKLY,
+        )
+        return await self._publish()
+
+    @extend_quote.validator
+    def _validate_extend_quote(self, input: ExtendQuoteInput) -> None:
+        self._check(Action.EXTEND_QUOTE, input.actor)
+        if _end_of_day(input.valid_until) <= workflow.now().isoformat():
+            raise ApplicationError(
+                "The new date must be in the future", type="Invalid", non_retryable=True
+            )
+
+    # -- the customer's steps ------------------------------------------------------------
+
+    @workflow.update
+    async def provide_info(self, input: ProvideInfoInput) -> RequestSnapshot:
+        self._move(Status.IN_REVIEW, input.actor, "info_provided", input.message)
+        snapshot = await self._publish()
+        await self._notify("info_provided", Audience.ASSIGNEE, input.message)
+        return snapshot
+
+    @provide_info.validator
+    def _validate_provide_info(self, input: ProvideInfoInput) -> None:
+        self._check(Action.PROVIDE_INFO, input.actor)
+        _require_text(input.message, "A message is required")
+
+    @workflow.update
+    async def cancel(self, input: CancelInput) -> RequestSnapshot:
+        self._move(Status.CANCELLED, input.actor, "cancelled", input.reason)
+        return await self._publish()
+
+    @cancel.validator
+    def _validate_cancel(self, input: CancelInput) -> None:
+        self._check(Action.CANCEL, input.actor)
+
+    @workflow.update
+    async def accept_quote(self, input: AcceptQuoteInput) -> RequestSnapshot:
+        self._po_number = input.po_number
+        self._move(Status.ACCEPTED, input.actor, "quote_accepted", input.po_number)
+        snapshot = await self._publish()
+        await self._notify("quote_accepted", Audience.ASSIGNEE, input.po_number)
+        return snapshot
+
+    @accept_quote.validator
+    def _validate_accept_quote(self, input: AcceptQuoteInput) -> None:
+        self._check(Action.ACCEPT_QUOTE, input.actor)
+        _require_text(input.po_number, "A PO number is required")
+
+    @workflow.update
+    async def decline_quote(self, input: DeclineQuoteInput) -> RequestSnapshot:
+        self._move(Status.DECLINED, input.actor, "quote_declined", input.reason)
+        snapshot = await self._publish()
+        await self._notify("quote_declined", Audience.ASSIGNEE, input.reason)
+        return snapshot
+
+    @decline_quote.validator
+    def _validate_decline_quote(self, input: DeclineQuoteInput) -> None:
+        self._check(Action.DECLINE_QUOTE, input.actor)
+
     # -- the process ---------------------------------------------------------------------
 
     async def _wait_for_decision(self) -> None:
         submitted_at = datetime.fromisoformat(self._input.submitted_at)
         timers = self._input.timers
-        while self._status in (Status.SUBMITTED, Status.IN_REVIEW, Status.WAITING_FOR_CUSTOMER):
-            status_before = self._status
-            if status_before == Status.WAITING_FOR_CUSTOMER:
+        while self._status in OPEN_STATUSES or self._preparing:
+            if self._status == Status.WAITING_FOR_CUSTOMER:
                 due: datetime | None = workflow.now() + timedelta(
                     seconds=timers.info_timeout_seconds
                 )
@@ -186,19 +279,12 @@ class RequestWorkflow:
                 due = submitted_at + timedelta(seconds=timers.escalation_sla_seconds)
             else:
                 due = None
-            timeout = None if due is None else max(due - workflow.now(), timedelta(milliseconds=1))
-            try:
-                await workflow.wait_condition(
-                    functools.partial(self._status_differs, status_before), timeout=timeout
-                )
-            except TimeoutError:
-                await self._on_timer(status_before)
+            if not await self._wait_for_change(due):
+                await self._on_decision_timer()
 
-    async def _on_timer(self, status: str) -> None:
-        if status == Status.WAITING_FOR_CUSTOMER:
-            self._move(Status.EXPIRED, SYSTEM, "expired")
-            await self._publish()
-            await self._notify("expired", Audience.REQUESTER)
+    async def _on_decision_timer(self) -> None:
+        if self._status == Status.WAITING_FOR_CUSTOMER:
+            await self._close(Status.EXPIRED, "expired", Audience.REQUESTER)
         elif not self._reminded:
             self._reminded = True
             self._record(SYSTEM, "sla_reminder")
@@ -210,43 +296,107 @@ class RequestWorkflow:
             await self._publish()
             await self._notify("escalated", Audience.SUPERVISORS)
 
+    async def _wait_for_quote_answer(self) -> None:
+        reminder = timedelta(seconds=self._input.timers.quote_reminder_seconds)
+        while self._status == Status.QUOTED:
+            assert self._plan is not None and self._plan.due_at is not None
+            expires = datetime.fromisoformat(self._plan.due_at)
+            remind_at = expires - reminder
+            due = remind_at if not self._quote_reminded and workflow.now() < remind_at else expires
+            if await self._wait_for_change(due):
+                continue
+            if due == remind_at:
+                self._quote_reminded = True
+                self._record(SYSTEM, "quote_expiring", self._plan.due_at[:10])
+                await self._publish()
+                await self._notify("quote_expiring", Audience.REQUESTER, self._plan.due_at[:10])
+            else:
+                await self._close(Status.EXPIRED, "expired", Audience.REQUESTER)
+
+    async def _wait_until_effective(self) -> bool:
+        """True once the scheduled date comes; False when the request was cancelled first."""
+        assert self._plan is not None and self._plan.due_at is not None
+        due = datetime.fromisoformat(self._plan.due_at)
+        while self._status == Status.SCHEDULED:
+            if not await self._wait_for_change(due):
+                return True
+        return False
+
     async def _apply(self) -> None:
         approval = self._approval
         assert approval is not None
-        change = ApplyChangeInput(
-            request_id=self._input.request_id,
-            request_type=self._input.request_type,
-            account_id=self._input.account_id,
-            payload=self._input.payload,
-            approved_by=approval.actor,
-            comment=approval.comment,
-        )
         try:
             self._result = await workflow.execute_activity(
                 APPLY_CHANGE,
-                change,
+                self._change(approval.actor, approval),
                 result_type=dict,
                 start_to_close_timeout=APPLY_TIMEOUT,
                 retry_policy=RetryPolicy(
                     initial_interval=timedelta(seconds=1),
                     maximum_attempts=self._input.timers.apply_max_attempts,
-                    non_retryable_error_types=["ChangeRefused"],
+                    non_retryable_error_types=[REFUSED],
                 ),
             )
         except ActivityError as error:
-            cause = error.cause.message if isinstance(error.cause, ApplicationError) else str(error)
-            self._move(Status.FAILED, SYSTEM, "failed", cause)
-            await self._publish()
-            await self._notify("failed", Audience.ASSIGNEE, cause)
+            await self._close(Status.FAILED, "failed", Audience.ASSIGNEE, _cause(error))
             return
-        self._move(Status.COMPLETED, SYSTEM, "completed")
-        await self._publish()
-        await self._notify("completed", Audience.REQUESTER, approval.comment)
+        event = COMPLETION_EVENTS.get(self._input.request_type, "completed")
+        await self._close(
+            Status.COMPLETED, "completed", Audience.REQUESTER, approval.comment, event
+        )
+
+    async def _expire_invitation(self, invitation_id: int) -> None:
+        await workflow.sleep(timedelta(seconds=self._input.timers.invitation_seconds))
+        expired = await workflow.execute_activity(
+            EXPIRE_INVITATION,
+            ExpireInvitationInput(invitation_id),
+            result_type=bool,
+            start_to_close_timeout=SHORT_TIMEOUT,
+            retry_policy=RETRY_QUICKLY,
+        )
+        if expired:
+            self._record(SYSTEM, "invitation_expired")
+            await self._publish()
 
     # -- helpers -------------------------------------------------------------------------
 
-    def _status_differs(self, status: str) -> bool:
-        return self._status != status
+    async def _wait_for_change(self, due: datetime | None) -> bool:
+        """Wait for any state change; False when `due` came first."""
+        timeout = None if due is None else max(due - workflow.now(), timedelta(milliseconds=1))
+        before = self._state()
+        try:
+            await workflow.wait_condition(
+                functools.partial(self._changed_since, before), timeout=timeout
+            )
+        except TimeoutError:
+            return False
+        return True
+
+    def _state(self) -> tuple[str, int, bool]:
+        return (self._status, self._version, self._preparing)
+
+    def _changed_since(self, before: tuple[str, int, bool]) -> bool:
+        return self._state() != before
+
+    async def _close(
+        self, status: str, event: str, audience: str, note: str = "", mail: str | None = None
+    ) -> None:
+        self._move(status, SYSTEM, event, note)
+        await self._publish()
+        await self._notify(mail or event, audience, note)
+
+    def _change(self, actor: Actor, approval: ApproveInput) -> ChangeInput:
+        return ChangeInput(
+            request_id=self._input.request_id,
+            request_type=self._input.request_type,
+            account_id=self._input.account_id,
+            payload=self._input.payload,
+            approved_by=actor,
+            comment=approval.comment,
+            pricing=approval.pricing,
+            attachment_id=approval.attachment_id,
+            po_number=self._po_number,
+        )
 
     def _check(self, action: Action, actor: Actor, target: Actor | None = None) -> None:
         facts = RequestFacts(
@@ -254,6 +404,7 @@ class RequestWorkflow:
             account_id=self._input.account_id,
             requester_id=self._input.requester.user_id,
             assignee_id=self._assignee.user_id if self._assignee else None,
+            started_by_staff=self._input.started_by_staff,
         )
         try:
             check(action, facts, actor, target)
@@ -301,8 +452,8 @@ class RequestWorkflow:
         await workflow.execute_activity(
             PROJECT_REQUEST,
             snapshot,
-            start_to_close_timeout=PROJECTION_TIMEOUT,
-            retry_policy=PROJECTION_RETRY,
+            start_to_close_timeout=SHORT_TIMEOUT,
+            retry_policy=RETRY_QUICKLY,
         )
         return snapshot
 
@@ -313,6 +464,20 @@ class RequestWorkflow:
         await workflow.execute_activity(
             QUEUE_NOTIFICATION,
             notification,
-            start_to_close_timeout=NOTIFY_TIMEOUT,
-            retry_policy=PROJECTION_RETRY,
+            start_to_close_timeout=SHORT_TIMEOUT,
+            retry_policy=RETRY_QUICKLY,
         )
+
+
+def _require_text(text: str, message: str) -> None:
+    if not text.strip():
+        raise ApplicationError(message, type="Invalid", non_retryable=True)
+
+
+def _end_of_day(iso_date: str) -> str:
+    """A quote is valid through its last day (UTC)."""
+    return f"{iso_date[:10]}T23:59:59+00:00"
+
+
+def _cause(error: ActivityError) -> str:
+    return error.cause.message if isinstance(error.cause, ApplicationError) else str(error)

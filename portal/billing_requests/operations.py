@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from portal.billing_requests.types import kind_of
+from portal.billing_requests.types import RequestKind, kind_of
 from portal.config import TimerSettings
 from portal.errors import (
     Conflict,
@@ -33,6 +33,7 @@ from portal.errors import (
 )
 from portal.models import Account, BillingRequest, User, utcnow
 from portal.purchase_orders.operations import FieldChange
+from portal.request_types import quote
 from portal.temporal_bridge import TemporalBridge, TemporalUnavailable
 from workflows import search
 from workflows.lifecycle import (
@@ -45,9 +46,12 @@ from workflows.lifecycle import (
     allowed_actions,
 )
 from workflows.messages import (
+    AcceptQuoteInput,
     ApproveInput,
     CancelInput,
     ClaimInput,
+    DeclineQuoteInput,
+    ExtendQuoteInput,
     ProvideInfoInput,
     ReassignInput,
     RejectInput,
@@ -218,7 +222,6 @@ def submit_request(
     idempotency_key: str | None = None,
 ) -> BillingRequest:
     """Store the request and start its workflow, both or neither."""
-    account = _requesting_account(session, user)
     kind = kind_of(request_type) if isinstance(request_type, str) else None
     if kind is None:
         raise ValidationFailed(
@@ -230,6 +233,7 @@ def submit_request(
             str(_l("Please correct the highlighted fields.")),
             {"payload": str(_l("Must be an object."))},
         )
+    account = _requesting_account(session, user, kind, payload)
     if idempotency_key is not None and (
         not isinstance(idempotency_key, str) or len(idempotency_key) > 100
     ):
@@ -271,7 +275,10 @@ def submit_request(
             review_sla_seconds=timers.review_sla,
             escalation_sla_seconds=timers.escalation_sla,
             info_timeout_seconds=timers.info_timeout,
+            quote_reminder_seconds=timers.quote_reminder,
+            invitation_seconds=timers.invitation,
         ),
+        started_by_staff=user.is_staff,
     )
     request.timeline = [_event_dict(start)]
     try:
@@ -299,7 +306,19 @@ def _event_dict(start: StartRequestInput) -> dict[str, Any]:
     }
 
 
-def _requesting_account(session: orm.Session, user: User) -> Account:
+def _requesting_account(
+    session: orm.Session, user: User, kind: RequestKind, payload: dict[str, Any]
+) -> Account:
+    """The account a request is for: the contact's own, or the one a technician names."""
+    if user.is_staff and kind.staff_may_start:
+        account_id = payload.get("account_id")
+        account = session.get(Account, account_id) if isinstance(account_id, int) else None
+        if account is None or account.kind != "corporate":
+            raise ValidationFailed(
+                str(_l("Please correct the highlighted fields.")),
+                {"account_id": str(_l("Choose a Corporate account."))},
+            )
+        return account
     if user.role != Role.BILLING_CONTACT or user.account_id is None:
         raise Forbidden(str(_l("Only the account's billing contact can submit billing requests.")))
     account = session.get(Account, user.account_id)
@@ -362,7 +381,20 @@ TEXT_FIELD = {
     Action.REQUEST_INFO: "question",
     Action.PROVIDE_INFO: "message",
     Action.CANCEL: "reason",
+    Action.DECLINE_QUOTE: "reason",
 }
+
+
+@dataclass(frozen=True)
+class Step:
+    """What a person sends with an action: its text and the action's own fields."""
+
+    text: Any = ""
+    assignee_id: Any = None
+    pricing: Any = None
+    attachment_id: int | None = None
+    po_number: Any = ""
+    valid_until: Any = ""
 
 
 def perform(
@@ -371,34 +403,60 @@ def perform(
     user: User,
     request_id: Any,
     action: Action,
-    text: Any = "",
-    assignee_id: Any = None,
+    step: Step | None = None,
     update_id: str | None = None,
 ) -> BillingRequest:
     """Send one human step to the request's workflow; the projection is written when it returns."""
+    step = step or Step()
     request = get_request(session, user, request_id)
-    actor = actor_for(user)
-    message = _checked_text(action, text)
-    update: Any
-    if action is Action.CLAIM:
-        update = (RequestWorkflow.claim, ClaimInput(actor))
-    elif action is Action.APPROVE:
-        update = (RequestWorkflow.approve, ApproveInput(actor, message))
-    elif action is Action.REJECT:
-        update = (RequestWorkflow.reject, RejectInput(actor, message))
-    elif action is Action.REQUEST_INFO:
-        update = (RequestWorkflow.request_info, RequestInfoInput(actor, message))
-    elif action is Action.PROVIDE_INFO:
-        update = (RequestWorkflow.provide_info, ProvideInfoInput(actor, message))
-    elif action is Action.CANCEL:
-        update = (RequestWorkflow.cancel, CancelInput(actor, message))
-    else:
-        update = (RequestWorkflow.reassign, ReassignInput(actor, _assignee(session, assignee_id)))
-    _run_update(bridge, request.id, update[0], update[1], update_id)
+    method, argument = _update_for(session, request, actor_for(user), action, step)
+    _run_update(bridge, request.id, method, argument, update_id)
     session.expire_all()
     refreshed = session.get(BillingRequest, request.id)
     assert refreshed is not None
     return refreshed
+
+
+def _update_for(
+    session: orm.Session, request: BillingRequest, actor: Actor, action: Action, step: Step
+) -> tuple[Any, Any]:
+    message = _checked_text(action, step.text)
+    if action is Action.APPROVE:
+        kind = kind_of(request.type)
+        if kind is not None:
+            kind.check_approval(session, request, message, step.pricing)
+        pricing = step.pricing if isinstance(step.pricing, dict) else None
+        return RequestWorkflow.approve, ApproveInput(actor, message, pricing, step.attachment_id)
+    if action is Action.ACCEPT_QUOTE:
+        return RequestWorkflow.accept_quote, AcceptQuoteInput(
+            actor, quote.check_po_number(step.po_number)
+        )
+    if action is Action.EXTEND_QUOTE:
+        return RequestWorkflow.extend_quote, ExtendQuoteInput(actor, _future_date(step.valid_until))
+    if action is Action.REASSIGN:
+        return RequestWorkflow.reassign, ReassignInput(actor, _assignee(session, step.assignee_id))
+    simple = {
+        Action.CLAIM: (RequestWorkflow.claim, ClaimInput(actor)),
+        Action.REJECT: (RequestWorkflow.reject, RejectInput(actor, message)),
+        Action.REQUEST_INFO: (RequestWorkflow.request_info, RequestInfoInput(actor, message)),
+        Action.PROVIDE_INFO: (RequestWorkflow.provide_info, ProvideInfoInput(actor, message)),
+        Action.CANCEL: (RequestWorkflow.cancel, CancelInput(actor, message)),
+        Action.DECLINE_QUOTE: (RequestWorkflow.decline_quote, DeclineQuoteInput(actor, message)),
+    }
+    return simple[action]
+
+
+def _future_date(value: Any) -> str:
+    try:
+        wanted = date.fromisoformat(str(value))
+    except ValueError:
+        wanted = None
+    if wanted is None or wanted <= date.today():
+        raise ValidationFailed(
+            str(_l("Please correct the highlighted fields.")),
+            {"valid_until": str(_l("A date after today, e.g. 2027-01-31."))},
+        )
+    return wanted.isoformat()
 
 
 def _checked_text(action: Action, text: Any) -> str:

@@ -1,20 +1,45 @@
-"""What each request type contributes: payload rules, how it is applied, how it is shown."""
+"""What each request type contributes: payload rules, approval, how it is applied and shown."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
+from portal.config import Settings
 from portal.purchase_orders import operations as purchase_orders
-from workflows.lifecycle import RequestType
+from portal.purchase_orders.operations import FieldChange
+from portal.request_types import (
+    account_inquiry,
+    contact_change,
+    form_request,
+    frequency_change,
+    quote,
+)
+from workflows.lifecycle import RequestType, Status
+from workflows.messages import ApprovalPlan, ChangeInput
+
+if TYPE_CHECKING:
+    from portal.models import BillingRequest
 
 Validator = Callable[[orm.Session, int, dict[str, Any]], dict[str, Any]]
-Applier = Callable[[orm.Session, int, int | None, dict[str, Any]], dict[str, Any]]
-Describer = Callable[[orm.Session, dict[str, Any]], list[purchase_orders.FieldChange]]
+Preparer = Callable[[orm.Session, ChangeInput, Settings], ApprovalPlan]
+Applier = Callable[[orm.Session, ChangeInput, Settings], dict[str, Any]]
+Describer = Callable[[orm.Session, dict[str, Any]], list[FieldChange]]
+ApprovalCheck = Callable[[orm.Session, "BillingRequest", str, dict[str, Any] | None], None]
+
+
+def approve_now(_session: orm.Session, _change: ChangeInput, _settings: Settings) -> ApprovalPlan:
+    return ApprovalPlan(status=Status.APPROVED, result={})
+
+
+def no_approval_check(
+    _session: orm.Session, _request: BillingRequest, _comment: str, _pricing: dict[str, Any] | None
+) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -23,6 +48,10 @@ class RequestKind:
     validate: Validator
     apply: Applier
     describe: Describer
+    prepare: Preparer = approve_now
+    check_approval: ApprovalCheck = no_approval_check
+    # A technician may start it on an account's behalf (then a supervisor decides).
+    staff_may_start: bool = False
 
 
 KINDS: dict[str, RequestKind] = {
@@ -31,6 +60,41 @@ KINDS: dict[str, RequestKind] = {
         validate=purchase_orders.validate_po_edit,
         apply=purchase_orders.apply_po_edit,
         describe=purchase_orders.describe_po_edit,
+    ),
+    RequestType.QUOTE: RequestKind(
+        label=_l("Quote"),
+        validate=quote.validate_quote,
+        apply=quote.accept_quote,
+        describe=quote.describe_quote,
+        prepare=quote.price_quote,
+        check_approval=quote.check_approval,
+    ),
+    RequestType.CONTACT_CHANGE: RequestKind(
+        label=_l("Billing-contact change"),
+        validate=contact_change.validate_contact_change,
+        apply=contact_change.apply_contact_change,
+        describe=contact_change.describe_contact_change,
+        staff_may_start=True,
+    ),
+    RequestType.FREQUENCY_CHANGE: RequestKind(
+        label=_l("Billing-frequency change"),
+        validate=frequency_change.validate_frequency_change,
+        apply=frequency_change.apply_frequency_change,
+        describe=frequency_change.describe_frequency_change,
+        prepare=frequency_change.schedule_frequency_change,
+    ),
+    RequestType.FORM_REQUEST: RequestKind(
+        label=_l("Form request"),
+        validate=form_request.validate_form_request,
+        apply=form_request.produce_form,
+        describe=form_request.describe_form_request,
+    ),
+    RequestType.ACCOUNT_INQUIRY: RequestKind(
+        label=_l("Account inquiry"),
+        validate=account_inquiry.validate_inquiry,
+        apply=account_inquiry.answer_inquiry,
+        describe=account_inquiry.describe_inquiry,
+        check_approval=account_inquiry.check_approval,
     ),
 }
 
@@ -44,6 +108,10 @@ STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
     "expired": _l("Expired"),
     "failed": _l("Failed"),
+    "quoted": _l("Quoted"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "scheduled": _l("Scheduled"),
 }
 
 EVENT_LABELS = {
@@ -60,6 +128,13 @@ EVENT_LABELS = {
     "expired": _l("Closed without an answer"),
     "sla_reminder": _l("Review reminder sent"),
     "escalated": _l("Escalated to supervisors"),
+    "quoted": _l("Quote priced"),
+    "quote_expiring": _l("Quote expires soon"),
+    "quote_extended": _l("Quote validity extended"),
+    "quote_accepted": _l("Quote accepted"),
+    "quote_declined": _l("Quote declined"),
+    "scheduled": _l("Scheduled for the next renewal"),
+    "invitation_expired": _l("Set-password link expired"),
 }
 
 

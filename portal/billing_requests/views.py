@@ -67,9 +67,8 @@ def _act(
 ) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
-            operations.perform(
-                get_session(), get_bridge(), current(), request_id, action, form.text.data
-            )
+            step = operations.Step(text=form.text.data)
+            operations.perform(get_session(), get_bridge(), current(), request_id, action, step)
         except PortalError as error:
             report(error)
         else:

@@ -114,8 +114,10 @@ def act(request_id: int, verb: str) -> ResponseReturnValue:
             current(),
             request_id,
             action,
-            text=getattr(getattr(form, "text", None), "data", ""),
-            assignee_id=getattr(getattr(form, "assignee", None), "data", None),
+            operations.Step(
+                text=getattr(getattr(form, "text", None), "data", ""),
+                assignee_id=getattr(getattr(form, "assignee", None), "data", None),
+            ),
         )
     except PortalError as error:
         report(error)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
+from portal.config import Settings
 from portal.errors import NotFound, ValidationFailed
 from portal.models import AuditEntry, PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision
+from workflows.messages import ChangeInput
 
 PO_NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$")
 MAX_BILL_TO = 1000
@@ -184,10 +187,9 @@ def describe_po_edit(session: orm.Session, payload: dict[str, Any]) -> list[Fiel
     return described
 
 
-def apply_po_edit(
-    session: orm.Session, request_id: int, actor_id: int | None, payload: dict[str, Any]
-) -> dict[str, Any]:
+def apply_po_edit(session: orm.Session, change: ChangeInput, _settings: Settings) -> dict[str, Any]:
     """Write the new revision once: a retried activity finds the revision it already wrote."""
+    request_id, actor_id, payload = change.request_id, change.approved_by.user_id, change.payload
     done = session.scalar(
         sa.select(PurchaseOrderRevision).where(PurchaseOrderRevision.request_id == request_id)
     )
@@ -229,3 +231,53 @@ def apply_po_edit(
     )
     session.flush()
     return {"purchase_order_id": po.id, "revision": revision.number}
+
+
+@dataclass(frozen=True)
+class NewLine:
+    product: str
+    quantity: int
+    unit_price: Decimal
+
+
+def create_purchase_order(
+    session: orm.Session,
+    account_id: int,
+    po_number: str,
+    bill_to: str,
+    lines: list[NewLine],
+    currency: str,
+    request_id: int | None = None,
+    notes: str = "",
+) -> PurchaseOrder:
+    """A new purchase order at revision 1 (demo data, an accepted quote)."""
+    po = PurchaseOrder(account_id=account_id)
+    po.revisions = [
+        PurchaseOrderRevision(
+            number=1,
+            po_number=po_number,
+            bill_to=bill_to,
+            notes=notes,
+            currency=currency,
+            request_id=request_id,
+            lines=[
+                PurchaseOrderLine(
+                    line_no=index + 1,
+                    product=line.product,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                )
+                for index, line in enumerate(lines)
+            ],
+        )
+    ]
+    session.add(po)
+    session.flush()
+    return po
+
+
+def default_bill_to(account_name: str, contact_name: str | None) -> str:
+    lines = [account_name, "Accounts Payable"]
+    if contact_name:
+        lines.append(f"Attn: {contact_name}")
+    return "\n".join(lines)

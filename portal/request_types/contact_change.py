@@ -1,0 +1,172 @@
+"""Billing-contact change: the current contact (or a technician, on the account's behalf)
+names a successor; on approval the successor becomes the billing contact (created with a
+one-time set-password link when new) and the former contact becomes a member."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import orm
+
+from portal.accounts import EMAIL, MIN_PASSWORD
+from portal.config import Settings
+from portal.errors import ValidationFailed
+from portal.models import Account, AuditEntry, Invitation, User, utcnow
+from portal.purchase_orders.operations import FieldChange
+from portal.request_types.common import FieldErrors
+from portal.security import hash_password, normalize_email
+from workflows.lifecycle import Role
+from workflows.messages import ChangeInput, QueueNotificationInput
+
+CHANGED = "billing_contact.changed"
+
+
+def validate_contact_change(
+    session: orm.Session, account_id: int, payload: dict[str, Any]
+) -> dict[str, Any]:
+    errors = FieldErrors()
+    email = normalize_email(errors.text(payload, "new_contact_email", 254))
+    name = errors.text(payload, "new_contact_name", 200)
+    reason = errors.text(payload, "reason", 1000)
+    if email and not EMAIL.match(email):
+        errors.add("new_contact_email", _l("A valid e-mail address is required."))
+    account = session.get(Account, account_id)
+    assert account is not None
+    existing = session.scalar(sa.select(User).where(User.email == email)) if email else None
+    if existing is not None:
+        if existing.id == account.billing_contact_id:
+            errors.add("new_contact_email", _l("This person is the billing contact already."))
+        elif existing.account_id != account_id:
+            errors.add("new_contact_email", _l("This person belongs to another account."))
+    errors.raise_if_any()
+    return {
+        "account_id": account_id,
+        "new_contact_email": email,
+        "new_contact_name": name,
+        "reason": reason,
+    }
+
+
+def describe_contact_change(session: orm.Session, payload: dict[str, Any]) -> list[FieldChange]:
+    account = session.get(Account, payload["account_id"])
+    current = account.billing_contact if account else None
+    before = f"{current.name} <{current.email}>" if current else ""
+    after = f"{payload['new_contact_name']} <{payload['new_contact_email']}>"
+    return [FieldChange(str(_l("Billing contact")), before, after)]
+
+
+def apply_contact_change(
+    session: orm.Session, change: ChangeInput, settings: Settings
+) -> dict[str, Any]:
+    """Hand the account to its new billing contact, once; both people are told."""
+    done = session.scalar(
+        sa.select(AuditEntry).where(
+            AuditEntry.request_id == change.request_id, AuditEntry.action == CHANGED
+        )
+    )
+    if done is not None:
+        return dict(done.details["result"])
+    account = session.get(Account, change.account_id)
+    assert account is not None
+    former = account.billing_contact
+    email = change.payload["new_contact_email"]
+    successor = session.scalar(sa.select(User).where(User.email == email))
+    link = None
+    if successor is None:
+        successor = User(
+            email=email,
+            name=change.payload["new_contact_name"],
+            role=Role.BILLING_CONTACT,
+            account_id=account.id,
+            # Unusable until the invitation sets a password.
+            password_hash=hash_password(secrets.token_urlsafe(32)),
+        )
+        session.add(successor)
+        session.flush()
+        token = secrets.token_urlsafe(32)
+        invitation = Invitation(
+            user_id=successor.id,
+            request_id=change.request_id,
+            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            expires_at=utcnow() + timedelta(seconds=settings.timers.invitation),
+        )
+        session.add(invitation)
+        session.flush()
+        link = f"{settings.base_url}/invitations/{token}"
+    successor.role = Role.BILLING_CONTACT
+    if former is not None and former.id != successor.id:
+        former.role = Role.MEMBER
+    account.billing_contact_id = successor.id
+    result: dict[str, Any] = {"account_id": account.id, "billing_contact_id": successor.id}
+    if former is not None:
+        result["former_contact_id"] = former.id
+    if link is not None:
+        result["invitation_id"] = invitation.id
+    session.add(
+        AuditEntry(
+            account_id=account.id,
+            actor_id=change.approved_by.user_id,
+            request_id=change.request_id,
+            action=CHANGED,
+            details={"from": former.id if former else None, "to": successor.id, "result": result},
+        )
+    )
+    session.flush()
+    _tell(session, change.request_id, successor, "contact_changed_new", link)
+    if former is not None and former.id != successor.id:
+        _tell(session, change.request_id, former, "contact_changed_old", None)
+    return result
+
+
+def _tell(session: orm.Session, request_id: int, user: User, event: str, link: str | None) -> None:
+    # Imported here: notifications name request types, which name this module.
+    from portal.notifications import queue_notification
+
+    context: dict[str, Any] = {"user_id": user.id}
+    if link:
+        context["link"] = link
+    queue_notification(
+        session,
+        QueueNotificationInput(
+            request_id=request_id, event=event, audience=f"user:{user.id}", context=context
+        ),
+    )
+
+
+def expire_invitation(session: orm.Session, invitation_id: int) -> bool:
+    """Revoke an unused link when its time is up; True when it was still unused."""
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None or invitation.used_at is not None or invitation.revoked_at is not None:
+        return False
+    invitation.revoked_at = utcnow()
+    return True
+
+
+def invitation_for(session: orm.Session, token: str) -> Invitation:
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    invitation = session.scalar(sa.select(Invitation).where(Invitation.token_hash == digest))
+    if (
+        invitation is None
+        or invitation.used_at is not None
+        or invitation.revoked_at is not None
+        or invitation.expires_at < utcnow()
+    ):
+        raise ValidationFailed(str(_l("This link is no longer valid. Ask LogMeIn for a new one.")))
+    return invitation
+
+
+def accept_invitation(session: orm.Session, token: str, password: str) -> User:
+    invitation = invitation_for(session, token)
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed(
+            str(_l("Please correct the highlighted fields.")),
+            {"password": str(_l("At least %(n)d characters.", n=MIN_PASSWORD))},
+        )
+    invitation.user.password_hash = hash_password(password)
+    invitation.used_at = utcnow()
+    return invitation.user
