@@ -48,6 +48,11 @@ REFUSAL_MESSAGES = {
     "not_your_request": _l("Only the account's billing contact can do this."),
     "assignee_not_staff": _l("Requests can only be assigned to technicians."),
     "assignee_is_requester": _l("A request cannot be assigned to the person who submitted it."),
+    "supervisor_decides": _l(
+        "A technician started this request for the customer: a supervisor must decide it."
+    ),
+    "assignee_not_supervisor": _l("A request a technician started goes to a supervisor."),
+    "no_quote_pending": _l("There is no quote waiting for an answer."),
 }
 
 

@@ -37,8 +37,8 @@ from portal.request_types import quote
 from portal.temporal_bridge import TemporalBridge, TemporalUnavailable
 from workflows import search
 from workflows.lifecycle import (
+    FINAL_STATUSES,
     FORBIDDEN,
-    OPEN_STATUSES,
     Action,
     Actor,
     RequestFacts,
@@ -102,10 +102,11 @@ def visible_requests(user: User) -> sa.Select[BillingRequest]:
 
 
 def pending_requests_of_account(account_id: int) -> sa.Select[BillingRequest]:
-    open_statuses = [status.value for status in OPEN_STATUSES]
+    """Requests not yet finished: waiting for a decision, an answer or their date."""
+    final = [status.value for status in FINAL_STATUSES]
     return (
         sa.select(BillingRequest)
-        .where(BillingRequest.account_id == account_id, BillingRequest.status.in_(open_statuses))
+        .where(BillingRequest.account_id == account_id, BillingRequest.status.not_in(final))
         .order_by(BillingRequest.created_at)
     )
 
