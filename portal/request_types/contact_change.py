@@ -127,15 +127,13 @@ def _tell(session: orm.Session, request_id: int, user: User, event: str, link: s
     # Imported here: notifications name request types, which name this module.
     from portal.notifications import queue_notification
 
-    context: dict[str, Any] = {"user_id": user.id}
+    context: dict[str, Any] = {"recipient_email": user.email, "recipient_name": user.name}
     if link:
         context["link"] = link
-    queue_notification(
-        session,
-        QueueNotificationInput(
-            request_id=request_id, event=event, audience=f"user:{user.id}", context=context
-        ),
+    notification = QueueNotificationInput(
+        request_id=request_id, event=event, audience="requester", context=context
     )
+    queue_notification(session, notification)
 
 
 def expire_invitation(session: orm.Session, invitation_id: int) -> bool:
