@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint clean translations
 
 install: $(STAMP)
 
@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(VENV)/bin/pybabel compile -d portal/translations
 	touch $(STAMP)
 
 run: install
@@ -25,6 +26,16 @@ lint: install
 test: lint
 	env -u PORTAL_TEST_DATABASE_URL $(VENV)/bin/pytest
 	if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then $(VENV)/bin/pytest; fi
+
+# Extract every message to translate, then merge them into each language's catalogue: new ones
+# come out empty (or fuzzy, a guess) for a translator to fill in. `make install` compiles them.
+POT := portal/translations/messages.pot
+translations: install
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-default-keywords \
+		-k _ -k _l -k gettext -k lazy_gettext -k ngettext:1,2 -k N_ \
+		-c TRANSLATORS: --add-location=file --project="Corporate Billing Portal" -o $(POT) .
+	$(VENV)/bin/pybabel update -i $(POT) -d portal/translations --ignore-obsolete
+	$(VENV)/bin/pybabel compile -d portal/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -12,6 +12,7 @@ from portal.billing_requests.operations import project_snapshot
 from portal.billing_requests.types import RequestKind, kind_of
 from portal.config import Settings
 from portal.db import Database
+from portal.mail import deliver_outbox
 from portal.notifications import queue_notification
 from portal.request_types import contact_change, quote
 from workflows.messages import (
@@ -57,7 +58,10 @@ class RequestActivities:
     @activity.defn(name=APPLY_CHANGE)
     def apply_change(self, change: ChangeInput) -> dict[str, Any]:
         with self.database.session() as session:
-            return _kind(change.request_type).apply(session, change, self.settings)
+            result = _kind(change.request_type).apply(session, change, self.settings)
+        # Some changes tell people themselves (a contact change's invitation).
+        self._deliver(change.request_id)
+        return result
 
     @activity.defn(name=EXTEND_QUOTE)
     def extend_quote(self, extension: ExtendQuoteActivityInput) -> dict[str, Any]:
@@ -72,7 +76,13 @@ class RequestActivities:
     @activity.defn(name=QUEUE_NOTIFICATION)
     def queue_notification(self, notification: QueueNotificationInput) -> int:
         with self.database.session() as session:
-            return queue_notification(session, notification)
+            queued = queue_notification(session, notification, self.settings.base_url)
+        self._deliver(notification.request_id)
+        return queued
+
+    def _deliver(self, request_id: int) -> None:
+        """Send what is queued now; what fails stays in the outbox for the worker's sweep."""
+        deliver_outbox(self.database, self.settings.smtp, request_id=request_id)
 
     def all(self) -> list[Any]:
         return [

@@ -8,9 +8,11 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.request_activities import RequestActivities
+from activities.subscription_activities import SubscriptionActivities
 from portal.config import Settings
 from portal.db import Database
 from workflows.request_workflow import RequestWorkflow
+from workflows.subscription_workflow import SubscriptionEndWorkflow
 
 
 def build_worker(
@@ -21,11 +23,12 @@ def build_worker(
     max_concurrent_activities: int = 20,
 ) -> Worker:
     activities = RequestActivities(database, settings or Settings.from_env())
+    subscriptions = SubscriptionActivities(database)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[RequestWorkflow],
-        activities=activities.all(),
+        workflows=[RequestWorkflow, SubscriptionEndWorkflow],
+        activities=[*activities.all(), subscriptions.end_subscription],
         activity_executor=ThreadPoolExecutor(max_concurrent_activities),
         max_concurrent_activities=max_concurrent_activities,
     )

@@ -52,18 +52,40 @@ def create_app(
     db.init_app(app, database or db.Database(settings.database_url))
     temporal_bridge.init_app(app, bridge or temporal_bridge.TemporalBridge(settings.temporal))
     csrf.init_app(app)
+    from portal.notifications import compile_catalogs
+
+    # Compiled catalogues are build output: build missing ones; without them pages are English.
+    compile_catalogs(ROOT / "portal" / "translations")
     babel.init_app(app, locale_selector=select_locale)
 
-    from portal import api, auth, health, home, template_helpers
+    from portal import api, auth, contacts_views, health, home, outbox, template_helpers
+    from portal.billing_centre import api as billing_api
+    from portal.billing_requests import new_views as request_form_views
     from portal.billing_requests import views as request_views
     from portal.console import views as console_views
+    from portal.documents import views as document_views
     from portal.purchase_orders import views as po_views
 
     auth.init_app(app)
     template_helpers.init_app(app)
     api.init_app(app)
     csrf.exempt(api.bp)  # bearer tokens, never cookies: no cross-site forgery to guard against
-    for blueprint in (health.bp, home.bp, po_views.bp, request_views.bp, console_views.bp):
+    csrf.exempt(document_views.api_bp)  # bearer tokens too
+    csrf.exempt(billing_api.bp)  # bearer tokens too
+    billing_api.init_app(app)
+    for blueprint in (
+        health.bp,
+        home.bp,
+        po_views.bp,
+        request_views.bp,
+        request_form_views.bp,
+        console_views.bp,
+        contacts_views.bp,
+        document_views.bp,
+        document_views.api_bp,
+        outbox.bp,
+        billing_api.bp,
+    ):
         app.register_blueprint(blueprint)
     return app
 

@@ -122,7 +122,18 @@ async def _run_worker(settings: Settings, concurrency: int) -> None:
         loop.add_signal_handler(signum, stop.set)
     async with worker:
         click.echo(f"worker polling task queue {settings.temporal.task_queue!r}")
+        sweep = asyncio.create_task(_sweep_outbox(database, settings))
         await stop.wait()
+        sweep.cancel()
+
+
+async def _sweep_outbox(database: Database, settings: Settings, every: float = 60.0) -> None:
+    """Retry mail that could not be sent when it was queued (SMTP down, a refused recipient)."""
+    from portal.mail import deliver_outbox
+
+    while True:
+        await asyncio.sleep(every)
+        await asyncio.to_thread(deliver_outbox, database, settings.smtp)
 
 
 @main.command()
@@ -150,6 +161,7 @@ def dev(web_port: int, temporal_port: int, ui_port: int, data_dir: Path, no_demo
         "PORTAL_DATA_DIR": str(data_dir),
         "PORTAL_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
         "PORTAL_TEMPORAL_UI_URL": f"http://127.0.0.1:{ui_port}",
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", f"http://127.0.0.1:{web_port}"),
     }
     if not env.get("PORTAL_SECRET_KEY"):
         env["PORTAL_SECRET_KEY"] = _dev_secret(data_dir)

@@ -10,11 +10,16 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from portal.accounts import create_account, create_user
+from portal.billing_centre.invoices import Line, issue_invoice
+from portal.billing_centre.payments import SandboxProcessor
+from portal.billing_centre.proration import next_period_end
 from portal.models import (
     Account,
     Invoice,
+    PaymentMethod,
     Plan,
     PurchaseOrder,
+    Subscription,
     User,
 )
 from portal.purchase_orders.operations import NewLine, create_purchase_order, default_bill_to
@@ -33,6 +38,7 @@ DEMO_LOGINS = (
     DemoLogin("alice@acme.example", "billing_contact", "Acme Corporation"),
     DemoLogin("bob@acme.example", "member", "Acme Corporation"),
     DemoLogin("chloe@globex.example", "billing_contact", "Globex SARL"),
+    DemoLogin("peter@initech.example", "billing_contact", "Initech LLC (standard)"),
     DemoLogin("tess@logmein.example", "technician", ""),
     DemoLogin("theo@logmein.example", "technician", ""),
     DemoLogin("sam@logmein.example", "supervisor", ""),
@@ -50,10 +56,15 @@ PLANS = {f"{product} {tier}": price for product, tier, _rank, price in PRICE_LIS
 
 
 def seed_demo(session: orm.Session, today: date | None = None) -> bool:
-    """Create the demo accounts and people; False (and nothing written) when they exist."""
+    """Create the demo data; False (and nothing written) when it exists already."""
+    today = today or date.today()
+    created = _seed_corporate(session, today)
+    return _seed_billing_centre(session, today) or created
+
+
+def _seed_corporate(session: orm.Session, today: date) -> bool:
     if session.scalar(sa.select(Account.id).where(Account.name == "Acme Corporation")) is not None:
         return False
-    today = today or date.today()
     for product, tier, rank, price in PRICE_LIST:
         session.add(
             Plan(
@@ -136,3 +147,71 @@ def _purchase_order(
         [NewLine(product, quantity, PLANS[product]) for product, quantity in lines],
         account.currency,
     )
+
+
+def _seed_billing_centre(session: orm.Session, today: date) -> bool:
+    """Initech, a standard account that serves itself; Enterprise seats for Acme and Globex."""
+    if session.scalar(sa.select(Account.id).where(Account.name == "Initech LLC")) is not None:
+        return False
+    plans = {plan.name: plan for plan in session.scalars(sa.select(Plan))}
+    initech = create_account(
+        session, "Initech LLC", "US", kind="standard", billing_frequency="monthly"
+    )
+    create_user(
+        session,
+        "peter@initech.example",
+        "Peter Gibbons",
+        "billing_contact",
+        DEMO_PASSWORD,
+        initech.id,
+    )
+    card = SandboxProcessor().tokenize("4242424242424242", 12, today.year + 3, "123")
+    session.add(
+        PaymentMethod(
+            account_id=initech.id,
+            kind="card",
+            brand=card.brand,
+            last4=card.last4,
+            exp_month=card.exp_month,
+            exp_year=card.exp_year,
+            processor_token=card.token,
+        )
+    )
+    period_start = today.replace(day=1)
+    held = [("GoToMeeting Business", 10), ("GoToWebinar Standard", 2)]
+    for name, seats in held:
+        session.add(
+            Subscription(
+                account_id=initech.id,
+                plan_id=plans[name].id,
+                seats=seats,
+                period="monthly",
+                period_start=period_start,
+                next_billing_date=next_period_end(period_start, "monthly"),
+            )
+        )
+    renewal = period_start
+    for _ in range(3):
+        lines = [
+            Line(f"{name} (monthly)", seats, plans[name].unit_price / 12) for name, seats in held
+        ]
+        issue_invoice(session, initech, lines, "paid", "renewal", issued_on=renewal)
+        renewal = (renewal - timedelta(days=1)).replace(day=1)
+    for account_name in ("Acme Corporation", "Globex SARL"):
+        account = session.scalar(sa.select(Account).where(Account.name == account_name))
+        if account is None:
+            continue
+        start = (account.next_renewal or today) - timedelta(days=365)
+        session.add(
+            Subscription(
+                account_id=account.id,
+                plan_id=plans["GoToMeeting Enterprise"].id,
+                seats=120 if account_name.startswith("Acme") else 40,
+                period="annual",
+                period_start=start,
+                next_billing_date=account.next_renewal or next_period_end(start, "annual"),
+            )
+        )
+        session.add(PaymentMethod(account_id=account.id, kind="invoice"))
+    session.flush()
+    return True

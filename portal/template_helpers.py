@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from portal.api import is_api_request, portal_error_json
 from portal.billing_requests.types import EVENT_LABELS, STATUS_LABELS, kind_of
 from portal.errors import PortalError
+from portal.request_types.frequency_change import FREQUENCY_LABELS
 from workflows.lifecycle import OPEN_STATUSES, Status
 
 FIELD_LABELS = {
@@ -43,6 +44,10 @@ def field_label(field: str) -> str:
     return str(FIELD_LABELS.get(field, field))
 
 
+def frequency_label(frequency: str) -> str:
+    return str(FREQUENCY_LABELS.get(frequency, frequency))
+
+
 def money(amount: Decimal, currency: str) -> str:
     return str(format_currency(amount, currency))
 
@@ -53,6 +58,7 @@ def init_app(app: Flask) -> None:
         event_label=event_label,
         type_label=type_label,
         field_label=field_label,
+        frequency_label=frequency_label,
         money=money,
         get_locale=get_locale,
         open_statuses=sorted({*OPEN_STATUSES, Status.APPROVED}),

@@ -4,6 +4,7 @@ Temporal dev server, a real worker, and the Flask app wired to both."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import re
 import socket
@@ -25,7 +26,7 @@ from temporalio.worker import Worker
 import portal.security
 from activities.worker import build_worker
 from portal import create_app
-from portal.config import Settings, TemporalSettings, TimerSettings
+from portal.config import Settings, SmtpSettings, TemporalSettings, TimerSettings
 from portal.db import Base, Database
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.devserver import start_temporal
@@ -139,13 +140,32 @@ def temporal_settings(temporal_address: str) -> TemporalSettings:
 
 
 @pytest.fixture(scope="session")
+def mailbox() -> Iterator[Any]:
+    """A real SMTP server on 127.0.0.1 that keeps what the worker sends."""
+    from aiosmtpd.controller import Controller
+
+    from tests.test_mail import Recorder
+
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    recorder.smtp = SmtpSettings(host="127.0.0.1", port=controller.port, timeout_seconds=5)
+    yield recorder
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
 def worker(
     temporal_settings: TemporalSettings,
     database: Database,
     database_url: str,
     tmp_path_factory: pytest.TempPathFactory,
+    mailbox: Any,
 ) -> Iterator[WorkerThread]:
-    settings = make_settings(database_url, temporal_settings, tmp_path_factory.mktemp("worker"))
+    settings = dataclasses.replace(
+        make_settings(database_url, temporal_settings, tmp_path_factory.mktemp("worker")),
+        smtp=mailbox.smtp,
+    )
     thread = WorkerThread(temporal_settings, database, settings)
     thread.start()
     yield thread

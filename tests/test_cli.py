@@ -106,8 +106,16 @@ def test_seed_demo_is_idempotent(database: Database, database_url: str, tmp_path
             "tess@logmein.example",
             "theo@logmein.example",
             "sam@logmein.example",
+            "peter@initech.example",
         } == emails
-        assert session.scalar(sa.select(sa.func.count(Account.id))) == 2
+        kinds = {
+            name: kind for name, kind in session.execute(sa.select(Account.name, Account.kind))
+        }
+        assert kinds == {
+            "Acme Corporation": "corporate",
+            "Globex SARL": "corporate",
+            "Initech LLC": "standard",
+        }
 
 
 def test_dev_refuses_a_taken_port_in_one_line(tmp_path: Path, database_url: str) -> None:

@@ -569,7 +569,7 @@ def test_role_gates_on_the_pages(
     ):
         hidden = chloe.get(url)
         assert hidden.status_code == 404, (url, hidden.status_code)
-        assert "Not found" in hidden.text
+        assert "Page introuvable" in hidden.text  # Chloé reads the portal in French
     own = chloe.get("/requests/")
     assert f'href="/requests/{request_id}"' not in own.text
     token = csrf_token(chloe.get("/").text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from flask.testing import FlaskClient
 from temporalio.client import Client
@@ -34,6 +35,7 @@ def test_contact_edit_is_claimed_approved_and_applied_once(
     running: WorkerThread,
     database: Database,
     temporal_settings: TemporalSettings,
+    mailbox: Any,
 ) -> None:
     alice = api_token(client, "alice@acme.example")
     tess = api_token(client, "tess@logmein.example")
@@ -78,6 +80,12 @@ def test_contact_edit_is_claimed_approved_and_applied_once(
     assert after["lines"][0]["quantity"] == 150
     assert [r["revision"] for r in after["revisions"]] == [2, 1]
     assert after["revisions"][1]["po_number"] == "ACME-PO-2026-001"
+
+    # Alice was told by e-mail, over SMTP, with a link to her request.
+    mails = wait_for(
+        lambda: [m for m in mailbox.to("alice@acme.example") if f"#{request_id}" in m["Subject"]]
+    )
+    assert f"/requests/{request_id}" in mails[-1].get_content()
 
     again = client.post(f"/api/v1/tasks/{request_id}/approve", json={}, headers=tess)
     assert again.status_code == 409

@@ -17,7 +17,7 @@ from portal.db import Database
 from portal.errors import ValidationFailed
 from portal.models import Account, BillingRequest, Invitation, OutboxMessage, User, utcnow
 from portal.request_types.contact_change import invitation_for
-from tests.test_workflow_timers import fast_forward, with_time_skipping
+from tests.test_workflow_timers import eventually, fast_forward, has_mail, with_time_skipping
 from workflows.messages import (
     ApproveInput,
     ClaimInput,
@@ -90,6 +90,14 @@ async def events(handle: WorkflowHandle[Any, Any]) -> list[str]:
     return [event.event for event in await handle.query(RequestWorkflow.timeline)]
 
 
+async def last_event_is(handle: WorkflowHandle[Any, Any], event: str) -> bool:
+    return (await events(handle))[-1] == event
+
+
+async def status_is(handle: WorkflowHandle[Any, Any], status: str) -> bool:
+    return (await handle.query(RequestWorkflow.snapshot)).status == status
+
+
 def mails(database: Database, request_id: int) -> list[tuple[str, str]]:
     with database.session() as session:
         rows = session.scalars(
@@ -112,7 +120,10 @@ def test_quote_reminds_the_contact_then_expires(database: Database, demo: None) 
         await fast_forward(env, handle, 22 * DAY)
         assert (await events(handle))[-1] == "quoted"
         await fast_forward(env, handle, 2 * DAY)
-        assert (await events(handle))[-1] == "quote_expiring"
+        await eventually(lambda: last_event_is(handle, "quote_expiring"), "the quote reminder")
+        await eventually(
+            lambda: has_mail(database, start.request_id, "alice@acme.example"), "the mail"
+        )
         assert (await handle.query(RequestWorkflow.snapshot)).status == "quoted"
         await fast_forward(env, handle, 7 * DAY)
         result = await handle.result()
@@ -167,13 +178,13 @@ def test_unused_invitation_expires_after_its_time(database: Database, demo: None
     async def scenario(env: WorkflowEnvironment) -> None:
         handle = await approved_by_tess(env, database, start)
         await fast_forward(env, handle, 60)
-        assert (await handle.query(RequestWorkflow.snapshot)).status == "completed"
+        await eventually(lambda: status_is(handle, "completed"), "completion")
         with database.session() as session:
             invitation = session.scalar(sa.select(Invitation))
             assert invitation is not None and invitation.revoked_at is None
         await fast_forward(env, handle, 3 * DAY + 60)
         await handle.result()
-        assert (await events(handle))[-1] == "invitation_expired"
+        await eventually(lambda: last_event_is(handle, "invitation_expired"), "the expiry")
 
     asyncio.run(with_time_skipping(database, scenario))
     with database.session() as session:

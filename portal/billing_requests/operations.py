@@ -23,6 +23,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from portal.billing_requests.types import RequestKind, kind_of
 from portal.config import TimerSettings
+from portal.documents.operations import check_upload, store_document
 from portal.errors import (
     Conflict,
     Forbidden,
@@ -31,7 +32,7 @@ from portal.errors import (
     ValidationFailed,
     refusal_message,
 )
-from portal.models import Account, BillingRequest, User, utcnow
+from portal.models import Account, BillingRequest, Document, User, utcnow
 from portal.purchase_orders.operations import FieldChange
 from portal.request_types import quote
 from portal.temporal_bridge import TemporalBridge, TemporalUnavailable
@@ -81,6 +82,8 @@ def facts_of(request: BillingRequest) -> RequestFacts:
         account_id=request.account_id,
         requester_id=request.requester_id,
         assignee_id=request.assignee_id,
+        # Four eyes: what a technician starts on an account's behalf, a supervisor decides.
+        started_by_staff=request.requester.is_staff,
     )
 
 
@@ -387,6 +390,15 @@ TEXT_FIELD = {
 
 
 @dataclass(frozen=True)
+class Upload:
+    """A file sent with an action (an answer's attachment)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Step:
     """What a person sends with an action: its text and the action's own fields."""
 
@@ -416,6 +428,38 @@ def perform(
     refreshed = session.get(BillingRequest, request.id)
     assert refreshed is not None
     return refreshed
+
+
+def approve_with_attachment(
+    session: orm.Session,
+    bridge: TemporalBridge,
+    user: User,
+    request_id: Any,
+    text: str,
+    upload: Upload,
+) -> BillingRequest:
+    """Approve (answer) with a PDF: stored first, so the workflow's activity finds it; a refused
+    approval removes it again."""
+    request = get_request(session, user, request_id)
+    check_upload(upload.filename, upload.content_type, upload.data)
+    document = store_document(
+        session,
+        request.account_id,
+        "attachment",
+        upload.filename,
+        upload.data,
+        "application/pdf",  # check_upload made sure it is one, whatever the browser declared
+    )
+    session.commit()
+    step = Step(text=text, attachment_id=document.id)
+    try:
+        return perform(session, bridge, user, request.id, Action.APPROVE, step)
+    except (ValidationFailed, Forbidden, Conflict):
+        # Refused: nothing changed, so the file belongs to nothing.
+        session.rollback()
+        session.execute(sa.delete(Document).where(Document.id == step.attachment_id))
+        session.commit()
+        raise
 
 
 def _update_for(

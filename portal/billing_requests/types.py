@@ -18,6 +18,7 @@ from portal.request_types import (
     form_request,
     frequency_change,
     quote,
+    subscription_change,
 )
 from workflows.lifecycle import RequestType, Status
 from workflows.messages import ApprovalPlan, ChangeInput
@@ -95,6 +96,12 @@ KINDS: dict[str, RequestKind] = {
         apply=account_inquiry.answer_inquiry,
         describe=account_inquiry.describe_inquiry,
         check_approval=account_inquiry.check_approval,
+    ),
+    RequestType.SUBSCRIPTION_CHANGE: RequestKind(
+        label=_l("Subscription change"),
+        validate=subscription_change.validate_subscription_change,
+        apply=subscription_change.apply_subscription_change,
+        describe=subscription_change.describe_subscription_change,
     ),
 }
 

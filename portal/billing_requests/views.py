@@ -1,17 +1,25 @@
-"""A billing contact's requests: list, detail with timeline, cancel, answer a question."""
+"""A billing contact's requests: list, detail with timeline, cancel, answer a question, and
+answer a quote (accept with a PO number, decline, its PDF)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_login import login_required
+from flask_wtf import FlaskForm
 
 from portal.auth import billing_contact_required, current
 from portal.billing_requests import operations
+from portal.billing_requests.forms import AcceptQuoteForm, DeclineQuoteForm
 from portal.billing_requests.types import STATUS_LABELS
 from portal.db import get_session
-from portal.errors import PortalError
+from portal.documents.views import send_document
+from portal.errors import PortalError, ValidationFailed
 from portal.forms import OptionalTextForm, RequiredTextForm
+from portal.request_types import quote
 from portal.temporal_bridge import get_bridge
 from portal.views_support import report
 from workflows.lifecycle import Action
@@ -32,12 +40,77 @@ def index() -> ResponseReturnValue:
 @bp.get("/<int:request_id>")
 @billing_contact_required
 def detail(request_id: int) -> ResponseReturnValue:
+    return _detail_page(request_id)
+
+
+def _detail_page(request_id: int, **bound: FlaskForm) -> str:
+    """The request page; `bound` forms (just posted, with their errors) replace empty ones."""
+    session = get_session()
+    view = operations.view_request(session, current(), request_id)
+    forms: dict[str, Any] = {
+        "cancel_form": OptionalTextForm(formdata=None),
+        "answer_form": RequiredTextForm(formdata=None),
+        "accept_form": AcceptQuoteForm(formdata=None),
+        "decline_form": DeclineQuoteForm(formdata=None),
+        **bound,
+    }
     return render_template(
-        "requests/detail.html",
-        view=operations.view_request(get_session(), current(), request_id),
-        cancel_form=OptionalTextForm(),
-        answer_form=RequiredTextForm(),
+        "requests/detail.html", view=view, quote=quote.quote_for(session, view.item.id), **forms
     )
+
+
+@bp.get("/<int:request_id>/quote.pdf")
+@login_required
+def quote_pdf(request_id: int) -> ResponseReturnValue:
+    session = get_session()
+    item = operations.get_request(session, current(), request_id)
+    found = quote.quote_for(session, item.id)
+    if found is None:
+        abort(404)
+    content = quote.quote_pdf(session, found)
+    return send_document(content, f"quote-{item.id}.pdf", "application/pdf")
+
+
+@bp.post("/<int:request_id>/accept-quote")
+@billing_contact_required
+def accept_quote(request_id: int) -> ResponseReturnValue:
+    form = AcceptQuoteForm()
+    step = operations.Step(po_number=form.po_number.data or "")
+    done = _("You accepted the quote; your purchase order is being created.")
+    return _answer_quote(request_id, Action.ACCEPT_QUOTE, form, step, "accept_form", done)
+
+
+@bp.post("/<int:request_id>/decline-quote")
+@billing_contact_required
+def decline_quote(request_id: int) -> ResponseReturnValue:
+    form = DeclineQuoteForm()
+    step = operations.Step(text=form.reason.data or "")
+    done = _("You declined the quote.")
+    return _answer_quote(request_id, Action.DECLINE_QUOTE, form, step, "decline_form", done)
+
+
+def _answer_quote(
+    request_id: int,
+    action: Action,
+    form: FlaskForm,
+    step: operations.Step,
+    name: str,
+    done: str,
+) -> ResponseReturnValue:
+    """Redirect when done or refused; show the form again beside its errors when invalid."""
+    if not form.validate_on_submit():
+        flash(_("Please correct the highlighted fields."), "error")
+        return _detail_page(request_id, **{name: form}), 400
+    try:
+        operations.perform(get_session(), get_bridge(), current(), request_id, action, step)
+    except ValidationFailed as error:
+        report(error, form)
+        return _detail_page(request_id, **{name: form}), 400
+    except PortalError as error:
+        report(error)
+    else:
+        flash(done, "success")
+    return redirect(url_for("billing_requests.detail", request_id=request_id))
 
 
 @bp.post("/<int:request_id>/cancel")

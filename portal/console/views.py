@@ -1,6 +1,9 @@
-"""The technicians' console: the queue and the task page with its decisions."""
+"""The technicians' console: the queue, the task page with its decisions, and a billing-contact
+change started on a customer's behalf."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -12,11 +15,15 @@ from flask_wtf import FlaskForm
 from portal import settings_of
 from portal.auth import current, staff_required
 from portal.billing_requests import operations
+from portal.billing_requests.forms import StaffContactChangeForm
+from portal.billing_requests.new_views import submit_form
 from portal.billing_requests.types import KINDS, STATUS_LABELS
+from portal.console.forms import ExtendQuoteForm, InquiryAnswerForm, QuoteApproveForm, StepForm
 from portal.db import get_session
-from portal.errors import PortalError
+from portal.errors import PortalError, ValidationFailed
 from portal.forms import ConfirmForm, OptionalTextForm, ReassignForm, RequiredTextForm
-from portal.models import Account
+from portal.models import Account, BillingRequest
+from portal.request_types.quote import active_plans, quote_for
 from portal.temporal_bridge import get_bridge
 from portal.views_support import report
 from workflows.lifecycle import Action
@@ -24,17 +31,25 @@ from workflows.messages import workflow_id_for
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
-ACTIONS: dict[str, tuple[Action, type[FlaskForm], LazyString]] = {
-    "claim": (Action.CLAIM, ConfirmForm, _l("You claimed request #%(id)d.")),
-    "approve": (Action.APPROVE, OptionalTextForm, _l("Request #%(id)d is approved.")),
-    "reject": (Action.REJECT, RequiredTextForm, _l("Request #%(id)d is rejected.")),
+# verb in the URL → the action, the form's name in the task page, the confirmation.
+ACTIONS: dict[str, tuple[Action, str, LazyString]] = {
+    "claim": (Action.CLAIM, "claim_form", _l("You claimed request #%(id)d.")),
+    "approve": (Action.APPROVE, "approve_form", _l("Request #%(id)d is approved.")),
+    "reject": (Action.REJECT, "reject_form", _l("Request #%(id)d is rejected.")),
     "request-info": (
         Action.REQUEST_INFO,
-        RequiredTextForm,
+        "info_form",
         _l("Your question was sent to the customer."),
     ),
-    "reassign": (Action.REASSIGN, ReassignForm, _l("Request #%(id)d is reassigned.")),
+    "reassign": (Action.REASSIGN, "reassign_form", _l("Request #%(id)d is reassigned.")),
+    "extend-quote": (
+        Action.EXTEND_QUOTE,
+        "extend_form",
+        _l("The quote of request #%(id)d is valid for longer now."),
+    ),
 }
+# Where the operations' messages about a text go in the simple forms.
+TEXT_FIELDS = {"comment": "text", "reason": "text", "question": "text", "message": "text"}
 
 
 def _page_arg() -> int:
@@ -69,10 +84,14 @@ def queue() -> ResponseReturnValue:
 @bp.get("/tasks/<int:request_id>")
 @staff_required
 def task(request_id: int) -> ResponseReturnValue:
+    return _task_page(request_id)
+
+
+def _task_page(request_id: int, **bound: FlaskForm) -> str:
+    """The task page; `bound` forms (just posted, with their errors) replace empty ones."""
     session = get_session()
     view = operations.view_request(session, current(), request_id)
-    reassign_form = ReassignForm()
-    reassign_form.assignee.choices = _staff_choices()
+    forms = {name: _form(name, view.item, posted=False) for name in _form_names()}
     temporal = settings_of(current_app).temporal
     workflow_url = (
         f"{temporal.ui_url}/namespaces/{temporal.namespace}/workflows/{workflow_id_for(request_id)}"
@@ -82,13 +101,36 @@ def task(request_id: int) -> ResponseReturnValue:
     return render_template(
         "console/task.html",
         view=view,
-        claim_form=ConfirmForm(),
-        approve_form=OptionalTextForm(),
-        reject_form=RequiredTextForm(),
-        info_form=RequiredTextForm(),
-        reassign_form=reassign_form,
+        quote=quote_for(session, request_id),
+        plans=active_plans(session) if view.item.type == "quote" else {},
         workflow_url=workflow_url,
+        **{**forms, **bound},
     )
+
+
+def _form_names() -> list[str]:
+    return [name for _action, name, _done in ACTIONS.values()]
+
+
+def _form(name: str, item: BillingRequest, posted: bool) -> FlaskForm:
+    """The form `name` of the task page, bound to the posted data or empty."""
+    kwargs: dict[str, Any] = {} if posted else {"formdata": None}
+    form: FlaskForm
+    if name == "approve_form" and item.type == "quote":
+        form = QuoteApproveForm.for_request(item, **kwargs)
+    elif name == "approve_form" and item.type == "account_inquiry":
+        form = InquiryAnswerForm(**kwargs)
+    elif name == "reassign_form":
+        form = ReassignForm(**kwargs)
+        form.assignee.choices = _staff_choices()
+    else:
+        simple = {
+            "claim_form": ConfirmForm,
+            "approve_form": OptionalTextForm,
+            "extend_form": ExtendQuoteForm,
+        }
+        form = simple.get(name, RequiredTextForm)(**kwargs)
+    return form
 
 
 def _staff_choices() -> list[tuple[str, str]]:
@@ -100,27 +142,55 @@ def _staff_choices() -> list[tuple[str, str]]:
 def act(request_id: int, verb: str) -> ResponseReturnValue:
     if verb not in ACTIONS:
         abort(404)
-    action, form_class, done = ACTIONS[verb]
-    form = form_class()
-    if isinstance(form, ReassignForm):
-        form.assignee.choices = _staff_choices()
+    action, name, done = ACTIONS[verb]
+    session = get_session()
+    form = _form(name, operations.get_request(session, current(), request_id), posted=True)
     if not form.validate_on_submit():
-        flash(_("Please fill in the form (at most 2000 characters)."), "error")
-        return redirect(url_for("console.task", request_id=request_id))
+        flash(_("Please correct the highlighted fields."), "error")
+        return _task_page(request_id, **{name: form}), 400
     try:
-        operations.perform(
-            get_session(),
-            get_bridge(),
-            current(),
-            request_id,
-            action,
-            operations.Step(
-                text=getattr(getattr(form, "text", None), "data", ""),
-                assignee_id=getattr(getattr(form, "assignee", None), "data", None),
-            ),
-        )
+        _perform(request_id, action, form)
+    except ValidationFailed as error:
+        fields = form.field_map() if isinstance(form, StepForm) else TEXT_FIELDS
+        report(error, form, fields)
+        return _task_page(request_id, **{name: form}), 400
     except PortalError as error:
         report(error)
     else:
         flash(str(done) % {"id": request_id}, "success")
     return redirect(url_for("console.task", request_id=request_id))
+
+
+def _perform(request_id: int, action: Action, form: FlaskForm) -> None:
+    session, bridge, user = get_session(), get_bridge(), current()
+    upload = form.upload() if isinstance(form, InquiryAnswerForm) else None
+    if upload is not None:
+        text = form.text.data or ""
+        operations.approve_with_attachment(session, bridge, user, request_id, text, upload)
+        return
+    if isinstance(form, StepForm):
+        step = form.step()
+    else:
+        step = operations.Step(
+            text=getattr(getattr(form, "text", None), "data", ""),
+            assignee_id=getattr(getattr(form, "assignee", None), "data", None),
+        )
+    operations.perform(session, bridge, user, request_id, action, step)
+
+
+@bp.route("/contact-change/new", methods=["GET", "POST"])
+@staff_required
+def new_contact_change() -> ResponseReturnValue:
+    """A technician starts a billing-contact change for a customer (a supervisor decides)."""
+    form = StaffContactChangeForm.build(get_session(), current())
+    created, status = submit_form(form)
+    if created is not None:
+        flash(
+            _(
+                "Request #%(id)d is started; a supervisor must decide it.",
+                id=created.id,
+            ),
+            "success",
+        )
+        return redirect(url_for("console.task", request_id=created.id))
+    return render_template("console/contact_change.html", form=form), status

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
@@ -66,3 +67,13 @@ def answer_inquiry(
             document.request_id = change.request_id
             result["document_id"] = document.id
     return result
+
+
+def account_invoices(session: orm.Session, account_id: int) -> list[Invoice]:
+    """The account's invoices, newest first: what an invoice question may be about."""
+    query = (
+        sa.select(Invoice)
+        .where(Invoice.account_id == account_id)
+        .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
+    )
+    return list(session.scalars(query))

@@ -117,23 +117,33 @@ def apply_contact_change(
         )
     )
     session.flush()
-    _tell(session, change.request_id, successor, "contact_changed_new", link)
+    _tell(session, settings, change.request_id, successor, "contact_changed_new", link)
     if former is not None and former.id != successor.id:
-        _tell(session, change.request_id, former, "contact_changed_old", None)
+        _tell(session, settings, change.request_id, former, "contact_changed_old", None)
     return result
 
 
-def _tell(session: orm.Session, request_id: int, user: User, event: str, link: str | None) -> None:
+def _tell(
+    session: orm.Session,
+    settings: Settings,
+    request_id: int,
+    user: User,
+    event: str,
+    link: str | None,
+) -> None:
     # Imported here: notifications name request types, which name this module.
     from portal.notifications import queue_notification
 
     context: dict[str, Any] = {"recipient_email": user.email, "recipient_name": user.name}
     if link:
         context["link"] = link
+        context["expires_at"] = (
+            utcnow() + timedelta(seconds=settings.timers.invitation)
+        ).isoformat()
     notification = QueueNotificationInput(
         request_id=request_id, event=event, audience="requester", context=context
     )
-    queue_notification(session, notification)
+    queue_notification(session, notification, settings.base_url)
 
 
 def expire_invitation(session: orm.Session, invitation_id: int) -> bool:

@@ -212,6 +212,7 @@ def accept_quote(session: orm.Session, change: ChangeInput, _settings: Settings)
         contact = (
             session.get(User, account.billing_contact_id) if account.billing_contact_id else None
         )
+        keep = (Decimal(100) - quote.discount_pct) / Decimal(100)
         po = create_purchase_order(
             session,
             account.id,
@@ -221,7 +222,8 @@ def accept_quote(session: orm.Session, change: ChangeInput, _settings: Settings)
                 NewLine(
                     line["product"],
                     line["seats"],
-                    (Decimal(line["amount"]) / line["seats"]).quantize(CENT),
+                    # The quote's discount is in the price the customer agreed to pay.
+                    (Decimal(line["amount"]) * keep / line["seats"]).quantize(CENT),
                 )
                 for line in quote.lines
             ],
@@ -258,3 +260,25 @@ def describe_quote(_session: orm.Session, payload: dict[str, Any]) -> list[Field
     if payload.get("notes"):
         rows.append(FieldChange("notes", "", payload["notes"]))
     return rows
+
+
+def quote_number(quote: Quote) -> str:
+    return f"Q-{quote.request_id}"
+
+
+def quote_pdf(session: orm.Session, quote: Quote) -> bytes:
+    """The quote as the customer receives it: lines, totals, validity."""
+    from portal.documents.pdf import render_quote
+
+    account = session.get(Account, quote.account_id)
+    assert account is not None
+    return render_quote(
+        quote.lines,
+        quote.currency,
+        quote.subtotal,
+        quote.discount_pct,
+        quote.total,
+        quote.valid_until,
+        account.name,
+        quote_number(quote),
+    )

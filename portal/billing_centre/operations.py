@@ -1,0 +1,491 @@
+"""The billing centre's writes: standard accounts serve themselves at once (paying with the card on
+file); a Corporate account's change becomes a `subscription_change` request for a technician."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import orm
+
+from portal.billing_centre.invoices import Line, issue_invoice
+from portal.billing_centre.payments import CardRejected, PaymentProcessor
+from portal.billing_centre.proration import (
+    MAX_SEATS,
+    PERIOD_MONTHS,
+    Holding,
+    PlanPrice,
+    Preview,
+    Refusal,
+    first_charge,
+    preview_change,
+)
+from portal.errors import Conflict, Forbidden, NotFound, PortalError, ValidationFailed
+from portal.models import Account, AuditEntry, PaymentMethod, Plan, Subscription, User, utcnow
+
+USABLE = ("active", "pending_cancellation")
+REFUSALS = {
+    Refusal.DIFFERENT_PRODUCT: _l(
+        "Products cannot be swapped: cancel this subscription, then add the other product."
+    ),
+    Refusal.LOWER_TIER: _l(
+        "Moving to a lower tier is done by customer support: please contact them."
+    ),
+    Refusal.BAD_SEATS: _l("Seats must be between 1 and %(max)d.", max=MAX_SEATS),
+    Refusal.NO_CHANGE: _l("This is what you have already."),
+    Refusal.NOT_ACTIVE: _l("Only an active subscription can be changed."),
+}
+DECLINES = {
+    "card_declined": _l("Your card was declined. Nothing was changed; try another card."),
+    "insufficient_funds": _l("Your card was declined for insufficient funds. Nothing was changed."),
+    "no_card": _l("There is no card on file. Add one on the payment-method page first."),
+}
+CARD_ERRORS = {
+    "invalid_number": ("number", _l("This card number is not valid.")),
+    "expired_card": ("expiry", _l("This card has expired.")),
+    "invalid_cvc": ("cvc", _l("The security code has 3 or 4 digits.")),
+}
+
+
+class PaymentDeclined(PortalError):
+    status = 402
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def _account_of(session: orm.Session, user: User) -> Account:
+    if not user.is_billing_contact or user.account_id is None:
+        raise Forbidden(str(_l("Only the account's billing contact can manage subscriptions.")))
+    account = session.get(Account, user.account_id)
+    assert account is not None
+    return account
+
+
+def subscriptions_of(session: orm.Session, user: User) -> list[Subscription]:
+    account = _account_of(session, user)
+    query = (
+        sa.select(Subscription)
+        .where(Subscription.account_id == account.id)
+        .order_by(Subscription.id)
+    )
+    return list(session.scalars(query.options(orm.joinedload(Subscription.plan))))
+
+
+def get_subscription(session: orm.Session, user: User, subscription_id: Any) -> Subscription:
+    account = _account_of(session, user)
+    return subscription_of_account(session, account.id, subscription_id)
+
+
+def subscription_of_account(
+    session: orm.Session, account_id: int, subscription_id: Any
+) -> Subscription:
+    try:
+        subscription = session.get(Subscription, int(subscription_id))
+    except (TypeError, ValueError, OverflowError):
+        subscription = None
+    if subscription is None or subscription.account_id != account_id:
+        raise NotFound(str(_l("No such subscription.")))
+    return subscription
+
+
+def price_of(plan: Plan) -> PlanPrice:
+    return PlanPrice(plan.name, plan.product, plan.tier_rank, plan.unit_price)
+
+
+def holding_of(subscription: Subscription) -> Holding:
+    return Holding(
+        price_of(subscription.plan),
+        subscription.seats,
+        subscription.period,
+        subscription.period_start,
+        subscription.next_billing_date,
+    )
+
+
+# -- previewing and changing ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    plan: Plan
+    seats: int
+
+
+def target_of(session: orm.Session, subscription: Subscription, body: dict[str, Any]) -> Target:
+    """`{seats}` and/or `{tier}` (a tier of the same product) → the plan and seats asked for."""
+    seats, tier = body.get("seats", subscription.seats), body.get("tier")
+    errors: dict[str, str] = {}
+    if "seats" not in body and not tier:
+        errors["seats"] = str(_l("Give the new number of seats or the new tier."))
+    if not isinstance(seats, int) or isinstance(seats, bool):
+        errors["seats"] = str(_l("A whole number of seats."))
+    plan = subscription.plan
+    if tier:
+        found = session.scalar(
+            sa.select(Plan).where(
+                Plan.product == subscription.plan.product, Plan.tier == tier, Plan.active
+            )
+        )
+        if found is None:
+            errors["tier"] = str(
+                _l("No such tier for %(product)s.", product=subscription.plan.product)
+            )
+        else:
+            plan = found
+    if errors:
+        raise ValidationFailed(str(_l("Please correct the highlighted fields.")), errors)
+    return Target(plan, int(seats))
+
+
+def preview(
+    session: orm.Session,
+    subscription: Subscription,
+    body: dict[str, Any],
+    today: date | None = None,
+) -> Preview:
+    target = target_of(session, subscription, body)
+    if subscription.status != "active":
+        return Preview(
+            Decimal("0.00"), Decimal("0.00"), subscription.next_billing_date, Refusal.NOT_ACTIVE
+        )
+    return preview_change(
+        holding_of(subscription), price_of(target.plan), target.seats, today or date.today()
+    )
+
+
+def refusal_text(code: str) -> str:
+    return str(REFUSALS.get(code, _l("This change is not possible.")))
+
+
+def change_now(
+    session: orm.Session,
+    processor: PaymentProcessor,
+    user: User,
+    subscription: Subscription,
+    body: dict[str, Any],
+) -> Subscription:
+    """A standard account's change: paid with the card on file, effective at once."""
+    account = _account_of(session, user)
+    target = target_of(session, subscription, body)
+    result = preview(session, subscription, body)
+    if result.error:
+        raise Conflict(refusal_text(result.error), {"change": refusal_text(result.error)})
+    _collect(session, processor, account, result.amount_due, f"{target.plan.name} x {target.seats}")
+    _apply(session, account, subscription, target, result, invoice_status="paid", actor=user)
+    return subscription
+
+
+def apply_approved_change(
+    session: orm.Session,
+    account: Account,
+    subscription: Subscription,
+    body: dict[str, Any],
+    actor_id: int | None,
+) -> dict[str, Any]:
+    """A Corporate account's approved change: billed on an open invoice, effective at once."""
+    target = target_of(session, subscription, body)
+    result = preview(session, subscription, body)
+    if result.error:
+        raise Conflict(refusal_text(result.error))
+    invoice_id = _apply(
+        session, account, subscription, target, result, invoice_status="open", actor_id=actor_id
+    )
+    return {
+        "subscription_id": subscription.id,
+        "amount_due": str(result.amount_due),
+        "amount_credited": str(result.amount_credited),
+        "new_billing_date": result.new_billing_date.isoformat(),
+        "invoice_id": invoice_id,
+    }
+
+
+def _apply(
+    session: orm.Session,
+    account: Account,
+    subscription: Subscription,
+    target: Target,
+    result: Preview,
+    invoice_status: str,
+    actor: User | None = None,
+    actor_id: int | None = None,
+) -> int | None:
+    before = {"plan": subscription.plan.name, "seats": subscription.seats}
+    invoice_id = None
+    if result.amount_due > 0:
+        subscription.period_start = date.today()
+        line = Line(
+            f"{target.plan.name} x {target.seats} ({_l('prorated change')})", 1, result.amount_due
+        )
+        invoice_id = issue_invoice(session, account, [line], invoice_status, "charge").id
+    if result.amount_credited > 0:
+        account.credit_balance += result.amount_credited
+        line = Line(
+            f"{subscription.plan.name}: {_l('credit for unused seats')}", 1, -result.amount_credited
+        )
+        invoice_id = issue_invoice(session, account, [line], "paid", "credit").id
+    subscription.plan_id, subscription.plan = target.plan.id, target.plan
+    subscription.seats = target.seats
+    subscription.next_billing_date = result.new_billing_date
+    subscription.updated_at = utcnow()
+    _audit(
+        session,
+        account,
+        actor.id if actor else actor_id,
+        "subscription.changed",
+        subscription,
+        before,
+    )
+    return invoice_id
+
+
+def _collect(
+    session: orm.Session, processor: PaymentProcessor, account: Account, amount: Decimal, what: str
+) -> None:
+    """Take `amount`, using the account's credit first; declined → nothing changes."""
+    from_credit = min(account.credit_balance, amount)
+    to_charge = amount - from_credit
+    if to_charge > 0:
+        method = session.scalar(
+            sa.select(PaymentMethod).where(PaymentMethod.account_id == account.id)
+        )
+        if method is None or method.kind != "card":
+            raise PaymentDeclined(str(DECLINES["no_card"]))
+        charge = processor.charge(method.processor_token, to_charge, account.currency, what)
+        if not charge.approved:
+            message = str(DECLINES.get(charge.decline_code, DECLINES["card_declined"]))
+            raise PaymentDeclined(message)
+    account.credit_balance -= from_credit
+
+
+def _audit(
+    session: orm.Session,
+    account: Account,
+    actor_id: int | None,
+    action: str,
+    subscription: Subscription,
+    before: dict[str, Any],
+) -> None:
+    session.add(
+        AuditEntry(
+            account_id=account.id,
+            actor_id=actor_id,
+            action=action,
+            details={
+                "subscription_id": subscription.id,
+                "before": before,
+                "after": {
+                    "plan": subscription.plan.name,
+                    "seats": subscription.seats,
+                    "status": subscription.status,
+                },
+            },
+        )
+    )
+
+
+# -- adding, cancelling, reactivating -------------------------------------------------------
+
+
+def add_subscription(
+    session: orm.Session, processor: PaymentProcessor, user: User, body: dict[str, Any]
+) -> Subscription:
+    """A new subscription, usable once its first period is paid."""
+    account = _standard_account(session, user)
+    plan = session.scalar(sa.select(Plan).where(Plan.name == body.get("plan"), Plan.active))
+    seats, period = (
+        body.get("seats"),
+        body.get("period", "monthly" if account.billing_frequency == "monthly" else "annual"),
+    )
+    errors: dict[str, str] = {}
+    if plan is None:
+        errors["plan"] = str(_l("Choose a plan of the price list."))
+    if not isinstance(seats, int) or isinstance(seats, bool) or not 1 <= seats <= MAX_SEATS:
+        errors["seats"] = str(_l("Seats must be between 1 and %(max)d.", max=MAX_SEATS))
+    if period not in PERIOD_MONTHS:
+        errors["period"] = str(_l("Monthly or annual."))
+    if errors:
+        raise ValidationFailed(str(_l("Please correct the highlighted fields.")), errors)
+    assert plan is not None and isinstance(seats, int)
+    held = session.scalar(
+        sa.select(Subscription.id)
+        .join(Plan)
+        .where(
+            Subscription.account_id == account.id,
+            Plan.product == plan.product,
+            Subscription.status == "active",
+        )
+    )
+    if held is not None:
+        message = _l(
+            "You have an active %(product)s subscription: change it instead, or cancel it first.",
+            product=plan.product,
+        )
+        raise Conflict(str(message))
+    amount, next_billing = first_charge(price_of(plan), seats, period, date.today())
+    _collect(session, processor, account, amount, f"{plan.name} x {seats}")
+    subscription = Subscription(
+        account_id=account.id,
+        plan_id=plan.id,
+        plan=plan,
+        seats=seats,
+        period=period,
+        period_start=date.today(),
+        next_billing_date=next_billing,
+        status="active",
+    )
+    session.add(subscription)
+    session.flush()
+    issue_invoice(
+        session, account, [Line(f"{plan.name} ({period})", seats, amount / seats)], "paid", "charge"
+    )
+    _audit(session, account, user.id, "subscription.added", subscription, {})
+    return subscription
+
+
+def _standard_account(session: orm.Session, user: User) -> Account:
+    account = _account_of(session, user)
+    if account.kind == "corporate":
+        raise Forbidden(
+            str(
+                _l(
+                    "Corporate accounts change subscriptions through LogMeIn technicians: "
+                    "send a request."
+                )
+            )
+        )
+    return account
+
+
+def cancel_subscription(
+    session: orm.Session, user: User, subscription: Subscription
+) -> Subscription:
+    """Pending cancellation: usable to the end of the period, then ended by a durable timer."""
+    account = _standard_account(session, user)
+    if subscription.status != "active":
+        raise Conflict(str(_l("Only an active subscription can be cancelled.")))
+    subscription.status = "pending_cancellation"
+    subscription.updated_at = utcnow()
+    _audit(
+        session,
+        account,
+        user.id,
+        "subscription.cancel_requested",
+        subscription,
+        {"status": "active"},
+    )
+    return subscription
+
+
+def undo_cancel(session: orm.Session, user: User, subscription: Subscription) -> Subscription:
+    account = _standard_account(session, user)
+    if subscription.status != "pending_cancellation":
+        raise Conflict(str(_l("This subscription is not pending cancellation.")))
+    subscription.status = "active"
+    subscription.updated_at = utcnow()
+    _audit(
+        session,
+        account,
+        user.id,
+        "subscription.cancel_undone",
+        subscription,
+        {"status": "pending_cancellation"},
+    )
+    return subscription
+
+
+def reactivate(
+    session: orm.Session, processor: PaymentProcessor, user: User, subscription: Subscription
+) -> Subscription:
+    """An expired (or ended) subscription comes back for a new period, once paid."""
+    account = _standard_account(session, user)
+    if subscription.status not in ("expired", "cancelled"):
+        raise Conflict(str(_l("Only an expired or cancelled subscription can be reactivated.")))
+    amount, next_billing = first_charge(
+        price_of(subscription.plan), subscription.seats, subscription.period, date.today()
+    )
+    _collect(
+        session, processor, account, amount, f"{subscription.plan.name} x {subscription.seats}"
+    )
+    subscription.status = "active"
+    subscription.period_start, subscription.next_billing_date = date.today(), next_billing
+    issue_invoice(
+        session,
+        account,
+        [
+            Line(
+                f"{subscription.plan.name} ({subscription.period})",
+                subscription.seats,
+                amount / subscription.seats,
+            )
+        ],
+        "paid",
+        "charge",
+    )
+    _audit(
+        session, account, user.id, "subscription.reactivated", subscription, {"status": "expired"}
+    )
+    return subscription
+
+
+def end_subscription(session: orm.Session, subscription_id: int, ends_on: str) -> bool:
+    """The timer's end: only a subscription still pending cancellation for that period ends."""
+    subscription = session.get(Subscription, subscription_id)
+    if (
+        subscription is None
+        or subscription.status != "pending_cancellation"
+        or subscription.next_billing_date.isoformat() != ends_on
+    ):
+        return False
+    subscription.status = "cancelled"
+    subscription.updated_at = utcnow()
+    return True
+
+
+# -- payment method -----------------------------------------------------------------------
+
+
+def save_card(
+    session: orm.Session,
+    processor: PaymentProcessor,
+    user: User,
+    number: Any,
+    exp_month: Any,
+    exp_year: Any,
+    cvc: Any,
+) -> PaymentMethod:
+    account = _standard_account(session, user)
+    try:
+        token = processor.tokenize(str(number or ""), int(exp_month), int(exp_year), str(cvc or ""))
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            str(_l("Please correct the highlighted fields.")),
+            {"expiry": str(_l("Month and year, e.g. 12 / 2029."))},
+        ) from None
+    except CardRejected as rejected:
+        field, message = CARD_ERRORS.get(rejected.code, ("number", _l("This card cannot be used.")))
+        raise ValidationFailed(
+            str(_l("Please correct the highlighted fields.")), {field: str(message)}
+        ) from None
+    method = session.scalar(sa.select(PaymentMethod).where(PaymentMethod.account_id == account.id))
+    if method is None:
+        method = PaymentMethod(account_id=account.id)
+        session.add(method)
+    method.kind, method.brand, method.last4 = "card", token.brand, token.last4
+    method.exp_month, method.exp_year, method.processor_token = (
+        token.exp_month,
+        token.exp_year,
+        token.token,
+    )
+    method.updated_at = utcnow()
+    session.flush()
+    return method
+
+
+def payment_method_of(session: orm.Session, user: User) -> PaymentMethod | None:
+    account = _account_of(session, user)
+    return session.scalar(sa.select(PaymentMethod).where(PaymentMethod.account_id == account.id))

@@ -1,0 +1,30 @@
+"""A statement's PDF, from the invoice as stored."""
+
+from __future__ import annotations
+
+from portal.documents.pdf import render_invoice
+from portal.models import Invoice
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    return render_invoice(
+        invoice.number,
+        invoice.account.name,
+        invoice.issued_on,
+        invoice.due_on,
+        invoice.status,
+        [
+            {
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "amount": line.amount,
+            }
+            for line in invoice.lines
+        ],
+        invoice.subtotal,
+        invoice.tax,
+        invoice.amount,
+        invoice.currency,
+        invoice.purchase_order.current.po_number if invoice.purchase_order else None,
+    )

@@ -1,0 +1,96 @@
+"""Downloading documents and the W-9: pages (session sign-in) and JSON API (bearer tokens).
+
+The rules live in operations.py; refusals are portal.errors exceptions, which the app turns into
+JSON under /api/ and into an error page that says why elsewhere.
+"""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, Response, current_app, render_template, send_file
+from flask_login import login_required
+
+from portal import settings_of
+from portal.api import api_user, token_required
+from portal.auth import current
+from portal.db import get_session
+from portal.documents import operations
+from portal.models import Document, User
+
+bp = Blueprint("documents", __name__)
+api_bp = Blueprint("documents_api", __name__, url_prefix="/api/v1")
+
+# Built by the form-request pages (another package); a literal so this page does not fail to
+# render when that blueprint is not registered.
+FORM_REQUEST_URL = "/requests/new/form_request"
+
+
+def send_document(content: bytes, filename: str, content_type: str) -> Response:
+    """The file as a download, never rendered inline, never cached by a shared cache."""
+    response = send_file(
+        io.BytesIO(content),
+        mimetype=content_type,
+        as_attachment=True,
+        download_name=filename,
+        max_age=0,
+    )
+    # An attachment is not to be sniffed into HTML; and it is one account's private document.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _document_response(user: User, document_id: int | str) -> Response:
+    document: Document = operations.get_document(get_session(), user, document_id)
+    return send_document(document.content, document.filename, document.content_type)
+
+
+def _w9_response(user: User) -> Response:
+    vendor = settings_of(current_app).vendor
+    content = operations.w9_for(get_session(), user, vendor)
+    return send_document(content, operations.w9_filename(vendor), "application/pdf")
+
+
+# -- pages ---------------------------------------------------------------------------------
+
+
+@bp.get("/documents/<int:document_id>")
+@login_required
+def download(document_id: int) -> Response:
+    return _document_response(current(), document_id)
+
+
+@bp.get("/forms/w9")
+@login_required
+def w9_page() -> str:
+    """The W-9's own page: the download for those the rule allows, why not and what else to do
+    for everyone else (a billing contact gets the link to the form request)."""
+    user = current()
+    return render_template(
+        "documents/w9.html",
+        refusal=operations.w9_refusal(get_session(), user),
+        vendor=settings_of(current_app).vendor,
+        form_request_url=FORM_REQUEST_URL if user.is_billing_contact else None,
+    )
+
+
+@bp.get("/forms/w9.pdf")
+@login_required
+def w9_pdf() -> Response:
+    return _w9_response(current())
+
+
+# -- API -----------------------------------------------------------------------------------
+
+
+@api_bp.get("/documents/<document_id>")
+@token_required
+def api_download(document_id: str) -> Response:
+    return _document_response(api_user(), document_id)
+
+
+@api_bp.get("/forms/w9")
+@token_required
+def api_w9() -> Response:
+    return _w9_response(api_user())

@@ -1,0 +1,85 @@
+"""A Corporate account's billing-centre change: the same rules as self-service, applied by a
+technician's approval and billed on an invoice instead of the card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import orm
+
+from portal.billing_centre import operations as billing
+from portal.config import Settings
+from portal.models import Account, AuditEntry, Subscription
+from portal.purchase_orders.operations import FieldChange
+from portal.request_types.common import FieldErrors
+from workflows.messages import ChangeInput
+
+
+def validate_subscription_change(
+    session: orm.Session, account_id: int, payload: dict[str, Any]
+) -> dict[str, Any]:
+    errors = FieldErrors()
+    reason = errors.text(payload, "reason", 1000, required=False)
+    errors.raise_if_any()
+    subscription = billing.subscription_of_account(
+        session, account_id, payload.get("subscription_id")
+    )
+    wanted: dict[str, Any] = {key: payload[key] for key in ("seats", "tier") if key in payload}
+    preview = billing.preview(session, subscription, wanted)
+    if preview.error:
+        errors.add("change", billing.refusal_text(preview.error))
+        errors.raise_if_any()
+    return {"subscription_id": subscription.id, **wanted, "reason": reason}
+
+
+def describe_subscription_change(
+    session: orm.Session, payload: dict[str, Any]
+) -> list[FieldChange]:
+    subscription = session.get(Subscription, payload["subscription_id"])
+    if subscription is None:
+        return []
+    target = billing.target_of(session, subscription, payload)
+    result = billing.preview(session, subscription, payload)
+    rows = [
+        FieldChange(str(_l("Plan")), subscription.plan.name, target.plan.name),
+        FieldChange(str(_l("Seats")), str(subscription.seats), str(target.seats)),
+    ]
+    if not result.error:
+        rows.append(FieldChange(str(_l("Amount due")), "", str(result.amount_due)))
+        rows.append(FieldChange(str(_l("Amount credited")), "", str(result.amount_credited)))
+        rows.append(
+            FieldChange(
+                str(_l("Billing date")),
+                subscription.next_billing_date.isoformat(),
+                result.new_billing_date.isoformat(),
+            )
+        )
+    return rows
+
+
+def apply_subscription_change(
+    session: orm.Session, change: ChangeInput, _settings: Settings
+) -> dict[str, Any]:
+    done = session.scalar(sa.select(AuditEntry).where(AuditEntry.request_id == change.request_id))
+    if done is not None:
+        return dict(done.details.get("result", {}))
+    account = session.get(Account, change.account_id)
+    assert account is not None
+    subscription = billing.subscription_of_account(
+        session, account.id, change.payload["subscription_id"]
+    )
+    result = billing.apply_approved_change(
+        session, account, subscription, change.payload, change.approved_by.user_id
+    )
+    session.add(
+        AuditEntry(
+            account_id=account.id,
+            actor_id=change.approved_by.user_id,
+            request_id=change.request_id,
+            action="subscription_change.applied",
+            details={"result": result},
+        )
+    )
+    return result
