@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -13,8 +14,11 @@ from portal.billing_requests.types import RequestKind, kind_of
 from portal.config import Settings
 from portal.db import Database
 from portal.mail import deliver_outbox
+from portal.models import BillingRequest
 from portal.notifications import queue_notification
+from portal.observability.metrics import count_finished
 from portal.request_types import contact_change, quote
+from workflows.lifecycle import FINAL_STATUSES
 from workflows.messages import (
     APPLY_CHANGE,
     EXPIRE_INVITATION,
@@ -48,17 +52,31 @@ class RequestActivities:
     @activity.defn(name=PROJECT_REQUEST)
     def project_request(self, snapshot: RequestSnapshot) -> None:
         with self.database.session() as session:
-            project_snapshot(session, snapshot)
+            written = project_snapshot(session, snapshot)
+            request_type = session.scalar(
+                sa.select(BillingRequest.type).where(BillingRequest.id == snapshot.request_id)
+            )
+        # Counted once: only the snapshot that wrote the final status counts.
+        if written and snapshot.status in FINAL_STATUSES and request_type:
+            count_finished(request_type, snapshot)
 
     @activity.defn(name=PREPARE_APPROVAL)
     def prepare_approval(self, change: ChangeInput) -> ApprovalPlan:
         with self.database.session() as session:
-            return _kind(change.request_type).prepare(session, change, self.settings)
+            plan = _kind(change.request_type).prepare(session, change, self.settings)
+        activity.logger.info(
+            "approval prepared", extra={"billing_request": change.request_id, "next": plan.status}
+        )
+        return plan
 
     @activity.defn(name=APPLY_CHANGE)
     def apply_change(self, change: ChangeInput) -> dict[str, Any]:
         with self.database.session() as session:
             result = _kind(change.request_type).apply(session, change, self.settings)
+        activity.logger.info(
+            "change applied",
+            extra={"billing_request": change.request_id, "type": change.request_type},
+        )
         # Some changes tell people themselves (a contact change's invitation).
         self._deliver(change.request_id)
         return result

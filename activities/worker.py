@@ -1,11 +1,12 @@
-"""The worker process: runs request workflows and their activities."""
+"""The worker: request workflows, the subscription timer and their activities."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorAutoscaling, PollerBehaviorSimpleMaximum, Worker
 
 from activities.request_activities import RequestActivities
 from activities.subscription_activities import SubscriptionActivities
@@ -21,14 +22,22 @@ def build_worker(
     task_queue: str,
     settings: Settings | None = None,
     max_concurrent_activities: int = 20,
+    max_concurrent_workflow_tasks: int = 50,
+    autoscale: bool = False,
 ) -> Worker:
-    activities = RequestActivities(database, settings or Settings.from_env())
+    requests = RequestActivities(database, settings or Settings.from_env())
     subscriptions = SubscriptionActivities(database)
+    pollers = PollerBehaviorAutoscaling() if autoscale else PollerBehaviorSimpleMaximum(5)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[RequestWorkflow, SubscriptionEndWorkflow],
-        activities=[*activities.all(), subscriptions.end_subscription],
+        activities=[*requests.all(), subscriptions.end_subscription],
         activity_executor=ThreadPoolExecutor(max_concurrent_activities),
         max_concurrent_activities=max_concurrent_activities,
+        max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
+        workflow_task_poller_behavior=pollers,
+        activity_task_poller_behavior=pollers,
+        # On SIGTERM, running activities get this long to finish before they are cancelled.
+        graceful_shutdown_timeout=timedelta(seconds=20),
     )

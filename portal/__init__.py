@@ -64,8 +64,10 @@ def create_app(
     from portal.billing_requests import views as request_views
     from portal.console import views as console_views
     from portal.documents import views as document_views
+    from portal.observability import metrics
     from portal.purchase_orders import views as po_views
 
+    metrics.init_app(app)
     auth.init_app(app)
     template_helpers.init_app(app)
     api.init_app(app)

@@ -93,47 +93,31 @@ def _describe(error: PortalError) -> str:
 @main.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
-def web(host: str, port: int) -> None:
-    """Serve the web app."""
-    from werkzeug.serving import run_simple
+@click.option("--workers", default=2, type=int, help="gunicorn worker processes")
+@click.option("--threads", default=4, type=int, help="threads per worker process")
+def web(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the web app with gunicorn."""
+    from portal.observability.logs import configure_logging
+    from portal.serving import serve_web
 
-    from portal import create_app
-
-    run_simple(host, port, create_app(_settings()), threaded=True, use_reloader=False)
+    configure_logging()
+    serve_web(_settings(), f"{host}:{port}", workers, threads)
 
 
 @main.command()
 @click.option("--concurrency", default=20, type=int, help="activities run at once")
-def worker(concurrency: int) -> None:
-    """Run the Temporal worker for request workflows and activities."""
-    asyncio.run(_run_worker(_settings(), concurrency))
+@click.option("--workflow-tasks", default=50, type=int, help="workflow tasks run at once")
+@click.option("--autoscale/--no-autoscale", default=True, help="autoscaling task pollers")
+@click.option(
+    "--metrics-port", default=0, type=int, help="Prometheus port (SDK; +1 portal); 0 = off"
+)
+def worker(concurrency: int, workflow_tasks: int, autoscale: bool, metrics_port: int) -> None:
+    """Run a Temporal worker for request workflows and activities (several may run side by side)."""
+    from portal.observability.logs import configure_logging
+    from portal.serving import run_worker
 
-
-async def _run_worker(settings: Settings, concurrency: int) -> None:
-    from activities.worker import build_worker
-    from portal.temporal_bridge import connect
-
-    client = await connect(settings.temporal)
-    database = Database(settings.database_url)
-    worker = build_worker(client, database, settings.temporal.task_queue, settings, concurrency)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    async with worker:
-        click.echo(f"worker polling task queue {settings.temporal.task_queue!r}")
-        sweep = asyncio.create_task(_sweep_outbox(database, settings))
-        await stop.wait()
-        sweep.cancel()
-
-
-async def _sweep_outbox(database: Database, settings: Settings, every: float = 60.0) -> None:
-    """Retry mail that could not be sent when it was queued (SMTP down, a refused recipient)."""
-    from portal.mail import deliver_outbox
-
-    while True:
-        await asyncio.sleep(every)
-        await asyncio.to_thread(deliver_outbox, database, settings.smtp)
+    configure_logging()
+    asyncio.run(run_worker(_settings(), concurrency, workflow_tasks, autoscale, metrics_port))
 
 
 @main.command()

@@ -20,6 +20,7 @@ from temporalio.runtime import Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from portal.config import TemporalSettings
+from portal.observability.propagation import CorrelationInterceptor
 
 T = TypeVar("T")
 
@@ -48,6 +49,8 @@ async def connect(settings: TemporalSettings, runtime: Runtime | None = None) ->
         tls=tls or bool(settings.api_key),
         api_key=settings.api_key or None,
         runtime=runtime,
+        # Also a worker interceptor: a worker built on this client carries the id on.
+        interceptors=[CorrelationInterceptor()],
     )
 
 

@@ -297,6 +297,7 @@ def submit_request(
         # The row is gone, so its workflow must go too: never one without the other.
         _terminate_quietly(bridge, request.id)
         raise
+    log.info("request submitted", extra={"billing_request": request.id, "type": request.type})
     return request
 
 
@@ -424,6 +425,7 @@ def perform(
     request = get_request(session, user, request_id)
     method, argument = _update_for(session, request, actor_for(user), action, step)
     _run_update(bridge, request.id, method, argument, update_id)
+    log.info("request updated", extra={"billing_request": request.id, "action": action.value})
     session.expire_all()
     refreshed = session.get(BillingRequest, request.id)
     assert refreshed is not None
@@ -571,8 +573,8 @@ def _run_update(
 # -- projection (called by activities) ----------------------------------------------------
 
 
-def project_snapshot(session: orm.Session, snapshot: RequestSnapshot) -> None:
-    """Write a workflow snapshot; an older snapshot arriving late changes nothing."""
+def project_snapshot(session: orm.Session, snapshot: RequestSnapshot) -> bool:
+    """Write a workflow snapshot; an older snapshot arriving late changes nothing (False)."""
     values: dict[str, Any] = {
         "status": snapshot.status,
         "assignee_id": snapshot.assignee_id,
@@ -583,8 +585,9 @@ def project_snapshot(session: orm.Session, snapshot: RequestSnapshot) -> None:
     }
     if snapshot.result is not None:
         values["result"] = snapshot.result
-    session.execute(
+    written = session.execute(
         sa.update(BillingRequest)
         .where(BillingRequest.id == snapshot.request_id, BillingRequest.version < snapshot.version)
         .values(**values)
     )
+    return bool(getattr(written, "rowcount", 0))
