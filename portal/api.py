@@ -370,6 +370,7 @@ TASK_ACTIONS = {
     "request-info": (Action.REQUEST_INFO, "question"),
     "reassign": (Action.REASSIGN, None),
     "extend-quote": (Action.EXTEND_QUOTE, None),
+    "retry": (Action.RETRY, None),
 }
 
 

@@ -40,6 +40,7 @@ class TimerSettings:
     info_timeout: int = 14 * 24 * 3600
     quote_reminder: int = 7 * 24 * 3600  # before a quote's expiry
     invitation: int = 72 * 3600  # a new billing contact's set-password link
+    apply_attempts: int = 5  # tries of an approved change before it is `failed`
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class Settings:
             info_timeout=_env_int("PORTAL_INFO_TIMEOUT_SECONDS", TimerSettings.info_timeout),
             quote_reminder=_env_int("PORTAL_QUOTE_REMINDER_SECONDS", TimerSettings.quote_reminder),
             invitation=_env_int("PORTAL_INVITATION_SECONDS", TimerSettings.invitation),
+            apply_attempts=_env_int("PORTAL_APPLY_ATTEMPTS", TimerSettings.apply_attempts),
         )
         smtp = SmtpSettings(
             host=_env("PORTAL_SMTP_HOST"),

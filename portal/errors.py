@@ -53,6 +53,7 @@ REFUSAL_MESSAGES = {
     ),
     "assignee_not_supervisor": _l("A request a technician started goes to a supervisor."),
     "no_quote_pending": _l("There is no quote waiting for an answer."),
+    "not_failed": _l("Only a request that could not be applied can be retried."),
 }
 
 

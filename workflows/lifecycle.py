@@ -70,6 +70,7 @@ class Action(StrEnum):
     ACCEPT_QUOTE = "accept_quote"
     DECLINE_QUOTE = "decline_quote"
     EXTEND_QUOTE = "extend_quote"
+    RETRY = "retry"
 
 
 FORBIDDEN = "Forbidden"
@@ -178,6 +179,10 @@ def check(action: Action, facts: RequestFacts, actor: Actor, target: Actor | Non
             raise _forbid("claimed_by_other")
         if facts.status != Status.QUOTED:
             raise _conflict("no_quote_pending")
+    elif action is Action.RETRY:
+        _require_staff(facts, actor)
+        if facts.status != Status.FAILED:
+            raise _conflict("not_failed")
     elif action is Action.REASSIGN:
         if actor.role != Role.SUPERVISOR:
             raise _forbid("supervisor_only")

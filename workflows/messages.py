@@ -110,6 +110,11 @@ class ReassignInput:
 
 
 @dataclass(frozen=True)
+class RetryInput:
+    actor: Actor
+
+
+@dataclass(frozen=True)
 class AcceptQuoteInput:
     actor: Actor
     po_number: str

@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         RejectInput,
         RequestInfoInput,
         RequestSnapshot,
+        RetryInput,
         StartRequestInput,
         TimelineEvent,
     )
@@ -56,6 +57,8 @@ RETRY_QUICKLY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)
 )
 REFUSED = "ChangeRefused"
+# How long a failed request waits for a technician's retry before it stays failed.
+RETRY_WINDOW = timedelta(days=30)
 # What approving leads to, by the plan's status, and whom it tells.
 PLAN_EVENTS = {Status.QUOTED: "quote_ready", Status.SCHEDULED: "scheduled"}
 COMPLETION_EVENTS = {"form_request": "document_ready", "account_inquiry": "answered"}
@@ -94,7 +97,7 @@ class RequestWorkflow:
             await self._wait_for_quote_answer()
         due = self._status == Status.SCHEDULED and await self._wait_until_effective()
         if self._status in (Status.APPROVED, Status.ACCEPTED) or due:
-            await self._apply()
+            await self._apply_until_done()
         if self._status == Status.COMPLETED and self._result and self._result.get("invitation_id"):
             await self._expire_invitation(int(self._result["invitation_id"]))
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -191,6 +194,15 @@ class RequestWorkflow:
     @reassign.validator
     def _validate_reassign(self, input: ReassignInput) -> None:
         self._check(Action.REASSIGN, input.actor, input.assignee)
+
+    @workflow.update
+    async def retry(self, input: RetryInput) -> RequestSnapshot:
+        self._move(Status.APPROVED, input.actor, "retried")
+        return await self._publish()
+
+    @retry.validator
+    def _validate_retry(self, input: RetryInput) -> None:
+        self._check(Action.RETRY, input.actor)
 
     @workflow.update
     async def extend_quote(self, input: ExtendQuoteInput) -> RequestSnapshot:
@@ -322,7 +334,8 @@ class RequestWorkflow:
                 return True
         return False
 
-    async def _apply(self) -> None:
+    async def _apply(self) -> bool:
+        """True once applied; False when it failed after its retries."""
         approval = self._approval
         assert approval is not None
         try:
@@ -339,11 +352,26 @@ class RequestWorkflow:
             )
         except ActivityError as error:
             await self._close(Status.FAILED, "failed", Audience.ASSIGNEE, _cause(error))
-            return
+            return False
         event = COMPLETION_EVENTS.get(self._input.request_type, "completed")
         await self._close(
             Status.COMPLETED, "completed", Audience.REQUESTER, approval.comment, event
         )
+        return True
+
+    async def _apply_until_done(self) -> None:
+        """Apply; after a failure a technician may retry once the cause is fixed."""
+        while not await self._apply():
+            try:
+                # A retry may come while the failure is still being told: then no wait at all.
+                await workflow.wait_condition(
+                    functools.partial(self._status_is_not, Status.FAILED), timeout=RETRY_WINDOW
+                )
+            except TimeoutError:
+                return
+
+    def _status_is_not(self, status: str) -> bool:
+        return self._status != status
 
     async def _expire_invitation(self, invitation_id: int) -> None:
         await workflow.sleep(timedelta(seconds=self._input.timers.invitation_seconds))

@@ -11,7 +11,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exc, orm
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -59,6 +63,7 @@ from workflows.messages import (
     RequestInfoInput,
     RequestSnapshot,
     RequestTimers,
+    RetryInput,
     StartRequestInput,
     workflow_id_for,
 )
@@ -69,6 +74,12 @@ MAX_TEXT = 2000
 UNAVAILABLE_MESSAGE = _l(
     "The request service is not answering right now. "
     "Nothing was saved; please try again in a moment."
+)
+
+
+UNCONFIRMED_MESSAGE = _l(
+    "The request service did not confirm in time. Your action may still go through: "
+    "reload the page in a moment before trying again."
 )
 
 
@@ -281,6 +292,7 @@ def submit_request(
             info_timeout_seconds=timers.info_timeout,
             quote_reminder_seconds=timers.quote_reminder,
             invitation_seconds=timers.invitation,
+            apply_max_attempts=timers.apply_attempts,
         ),
         started_by_staff=user.is_staff,
     )
@@ -489,6 +501,7 @@ def _update_for(
         Action.PROVIDE_INFO: (RequestWorkflow.provide_info, ProvideInfoInput(actor, message)),
         Action.CANCEL: (RequestWorkflow.cancel, CancelInput(actor, message)),
         Action.DECLINE_QUOTE: (RequestWorkflow.decline_quote, DeclineQuoteInput(actor, message)),
+        Action.RETRY: (RequestWorkflow.retry, RetryInput(actor)),
     }
     return simple[action]
 
@@ -568,6 +581,9 @@ def _run_update(
         raise
     except TemporalUnavailable as error:
         raise ServiceUnavailable(str(UNAVAILABLE_MESSAGE)) from error
+    except WorkflowUpdateRPCTimeoutOrCancelledError as error:
+        # Sent but not confirmed in time: it may still happen, so say so rather than "nothing".
+        raise ServiceUnavailable(str(UNCONFIRMED_MESSAGE)) from error
 
 
 # -- projection (called by activities) ----------------------------------------------------

@@ -142,6 +142,7 @@ EVENT_LABELS = {
     "quote_declined": _l("Quote declined"),
     "scheduled": _l("Scheduled for the next renewal"),
     "invitation_expired": _l("Set-password link expired"),
+    "retried": _l("Retried by a technician"),
 }
 
 

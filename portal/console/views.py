@@ -42,6 +42,7 @@ ACTIONS: dict[str, tuple[Action, str, LazyString]] = {
         _l("Your question was sent to the customer."),
     ),
     "reassign": (Action.REASSIGN, "reassign_form", _l("Request #%(id)d is reassigned.")),
+    "retry": (Action.RETRY, "retry_form", _l("Request #%(id)d is being applied again.")),
     "extend-quote": (
         Action.EXTEND_QUOTE,
         "extend_form",
@@ -126,6 +127,7 @@ def _form(name: str, item: BillingRequest, posted: bool) -> FlaskForm:
     else:
         simple = {
             "claim_form": ConfirmForm,
+            "retry_form": ConfirmForm,
             "approve_form": OptionalTextForm,
             "extend_form": ExtendQuoteForm,
         }

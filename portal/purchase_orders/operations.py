@@ -190,6 +190,13 @@ def describe_po_edit(session: orm.Session, payload: dict[str, Any]) -> list[Fiel
 def apply_po_edit(session: orm.Session, change: ChangeInput, _settings: Settings) -> dict[str, Any]:
     """Write the new revision once: a retried activity finds the revision it already wrote."""
     request_id, actor_id, payload = change.request_id, change.approved_by.user_id, change.payload
+    # Approved edits of one purchase order are applied one after the other: this write locks
+    # the order's row (PostgreSQL) or the database (SQLite) before the current revision is read.
+    session.execute(
+        sa.update(PurchaseOrder)
+        .where(PurchaseOrder.id == payload["purchase_order_id"])
+        .values(id=PurchaseOrder.id)
+    )
     done = session.scalar(
         sa.select(PurchaseOrderRevision).where(PurchaseOrderRevision.request_id == request_id)
     )
