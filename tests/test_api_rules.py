@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal.db import Database
-from portal.models import BillingRequest, PurchaseOrderRevision
-from tests.conftest import WorkerThread, api_token, request_status, wait_for
+from portal.models import BillingRequest, PurchaseOrderRevision, User
+from tests.conftest import WorkerThread, api_token, login, request_status, wait_for
 
 Headers = dict[str, str]
 
@@ -582,3 +582,44 @@ def test_concurrent_submissions_with_one_idempotency_key_store_one_request(
     assert {status for status, _ in results} == {202}
     assert len({request_id for _, request_id in results}) == 1
     assert request_count(database) == 1
+
+
+def test_queue_pages_through_many_requests_oldest_first(
+    client: FlaskClient, app: Any, database: Database, demo: None
+) -> None:
+    """Thirty pending requests: 25 on the first page, 5 on the second, each page linked."""
+    with database.session() as session:
+        alice = session.scalar(sa.select(User).where(User.email == "alice@acme.example"))
+        assert alice is not None and alice.account_id is not None
+        for index in range(30):
+            session.add(
+                BillingRequest(
+                    account_id=alice.account_id,
+                    requester_id=alice.id,
+                    type="po_edit",
+                    payload={
+                        "purchase_order_id": 1,
+                        "changes": {"notes": str(index)},
+                        "reason": "r",
+                    },
+                    timeline=[],
+                )
+            )
+    tess = api_token(client, "tess@logmein.example")
+    first = client.get("/api/v1/tasks", headers=tess).json
+    second = client.get("/api/v1/tasks?page=2", headers=tess).json
+    assert (first["total"], first["pages"], len(first["items"]), len(second["items"])) == (
+        30,
+        2,
+        25,
+        5,
+    )
+    ids = [item["id"] for item in first["items"] + second["items"]]
+    assert ids == sorted(ids)
+    browser = app.test_client()
+    login(browser, "tess@logmein.example")
+    page_one = browser.get("/console/")
+    assert page_one.status_code == 200
+    assert "page=2" in page_one.text
+    page_two = browser.get("/console/?page=2")
+    assert page_two.status_code == 200 and "page=1" in page_two.text
