@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: install run test lint clean translations
+.PHONY: install run test lint clean translations bench
 
 install: $(STAMP)
 
@@ -39,3 +39,8 @@ translations: install
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+
+# Figures for the README: each prints a table and writes bench/results/<name>.json.
+bench: install
+	$(PY) -m bench.lifecycle
+	$(PY) -m bench.pages

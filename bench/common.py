@@ -1,0 +1,218 @@
+"""What the benchmarks share: the whole stack on 127.0.0.1 (Temporal dev server, `portal worker`,
+`portal web` under gunicorn), HTTP clients with cookies, percentiles and the results file."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from portal.db import Database
+from portal.demo import DEMO_PASSWORD, seed_demo
+from portal.devserver import start_temporal, wait_for_port
+from portal.migrate import upgrade
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Stack:
+    base_url: str
+    temporal_address: str
+    database_url: str
+    database: Database
+    data_dir: Path
+    env: dict[str, str]
+
+
+@contextmanager
+def stack(
+    web_workers: int = 2, web_threads: int = 8, worker_concurrency: int = 10
+) -> Iterator[Stack]:
+    """The portal as it runs in production, on this machine, with the demo data."""
+    data_dir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    database_url = os.environ.get("PORTAL_DATABASE_URL") or f"sqlite:///{data_dir / 'portal.db'}"
+    temporal_port, web_port = free_port(), free_port()
+    temporal = start_temporal(temporal_port, None, None, data_dir / "temporal.log")
+    upgrade(database_url)
+    database = Database(database_url)
+    with database.session() as session:
+        seed_demo(session)
+    env = {
+        **os.environ,
+        "PORTAL_DATABASE_URL": database_url,
+        "PORTAL_DATA_DIR": str(data_dir),
+        "PORTAL_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
+        "PORTAL_SECRET_KEY": "benchmark-only",
+        "PORTAL_BASE_URL": f"http://127.0.0.1:{web_port}",
+    }
+    cli = [sys.executable, "-m", "portal.cli"]
+    logs = (data_dir / "worker.log").open("w"), (data_dir / "web.log").open("w")
+    worker = subprocess.Popen(  # noqa: S603
+        [*cli, "worker", "--concurrency", str(worker_concurrency)],
+        env=env,
+        stdout=logs[0],
+        stderr=subprocess.STDOUT,
+    )
+    web = subprocess.Popen(  # noqa: S603
+        [
+            *cli,
+            "web",
+            "--port",
+            str(web_port),
+            "--workers",
+            str(web_workers),
+            "--threads",
+            str(web_threads),
+        ],
+        env=env,
+        stdout=logs[1],
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_port(web_port, timeout=60)
+        yield Stack(
+            f"http://127.0.0.1:{web_port}",
+            f"127.0.0.1:{temporal_port}",
+            database_url,
+            database,
+            data_dir,
+            env,
+        )
+    finally:
+        for process in (web, worker, temporal):
+            process.terminate()
+        for process in (web, worker, temporal):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        database.dispose()
+
+
+class Browser:
+    """One signed-in user: a cookie jar and the page's CSRF token, like a browser tab."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def get(self, path: str) -> tuple[int, str]:
+        with self.opener.open(self.base_url + path, timeout=30) as response:
+            return response.status, response.read().decode()
+
+    def sign_in(self, email: str) -> None:
+        _, page = self.get("/login")
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        assert token, "no CSRF token on the sign-in page"
+        data = urllib.parse.urlencode(
+            {"email": email, "password": DEMO_PASSWORD, "csrf_token": token.group(1)}
+        )
+        with self.opener.open(self.base_url + "/login", data=data.encode(), timeout=30) as response:
+            assert response.status == 200
+
+
+def api(
+    base_url: str, method: str, path: str, token: str | None = None, body: Any = None
+) -> tuple[int, Any]:
+    request = urllib.request.Request(  # noqa: S310 - 127.0.0.1 only
+        base_url + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={
+            "Content-Type": "application/json",
+            **({"Authorization": f"Bearer {token}"} if token else {}),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def token_for(base_url: str, email: str) -> str:
+    status, body = api(
+        base_url, "POST", "/api/v1/tokens", body={"email": email, "password": DEMO_PASSWORD}
+    )
+    assert status == 201, body
+    return str(body["token"])
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(values: Sequence[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(percentile(values, 0.50) * 1000, 1),
+        "p95_ms": round(percentile(values, 0.95) * 1000, 1),
+        "mean_ms": round(statistics.fmean(values) * 1000, 1) if values else float("nan"),
+        "n": len(values),
+    }
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
+        "python": platform.python_version(),
+        "database": "postgresql"
+        if os.environ.get("PORTAL_DATABASE_URL", "").startswith("postgresql")
+        else "sqlite",
+    }
+
+
+def write_results(name: str, results: dict[str, Any]) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps({**machine(), **results}, indent=2))
+    return path
+
+
+def table(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = [
+        " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    ]
+    lines.insert(1, "-+-".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def wait_until(predicate: Any, timeout: float, interval: float = 0.02) -> float:
+    """Seconds until `predicate()` held (or the timeout), polled every `interval`."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if predicate():
+            return time.perf_counter() - started
+        time.sleep(interval)
+    raise TimeoutError("condition not reached")
