@@ -53,12 +53,16 @@ class RequestActivities:
     def project_request(self, snapshot: RequestSnapshot) -> None:
         with self.database.session() as session:
             written = project_snapshot(session, snapshot)
+            if snapshot.notice is not None:
+                queue_notification(session, snapshot.notice, self.settings.base_url)
             request_type = session.scalar(
                 sa.select(BillingRequest.type).where(BillingRequest.id == snapshot.request_id)
             )
         # Counted once: only the snapshot that wrote the final status counts.
         if written and snapshot.status in FINAL_STATUSES and request_type:
             count_finished(request_type, snapshot)
+        if snapshot.notice is not None:
+            self._deliver(snapshot.request_id)
 
     @activity.defn(name=PREPARE_APPROVAL)
     def prepare_approval(self, change: ChangeInput) -> ApprovalPlan:

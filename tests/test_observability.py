@@ -65,10 +65,23 @@ def test_request_ids_reach_activity_logs_and_metrics_count(
         return [line for line in json_logs.lines if str(line["message"]).startswith(message)]
 
     assert {line.get("request_id") for line in logged("request submitted")} == {"trace-submit"}
-    # The approval's own activity carries the approving click's id; applying, the submission's.
-    assert "trace-approve" in {line.get("request_id") for line in logged("approval prepared")}
     wait_for(lambda: logged("change applied"), what="the apply log")
     assert {line.get("request_id") for line in logged("change applied")} == {"trace-submit"}
+
+    # A quote's approval runs an activity of its own: it carries the approving click's id.
+    quote = {
+        "type": "quote",
+        "payload": {"items": [{"product": "GoToWebinar Pro", "seats": 2}], "term_months": 12},
+    }
+    quote_id = client.post("/api/v1/requests", json=quote, headers=alice).json["id"]
+    client.post(f"/api/v1/tasks/{quote_id}/claim", json={}, headers=tess)
+    priced = client.post(
+        f"/api/v1/tasks/{quote_id}/approve",
+        json={},
+        headers={**tess, "X-Request-ID": "trace-price"},
+    )
+    assert priced.status_code == 200
+    assert "trace-price" in {line.get("request_id") for line in logged("approval prepared")}
 
     unsafe = client.get("/healthz", headers={"X-Request-ID": "evil id <script>"})
     assert unsafe.headers["X-Request-ID"] != "evil id <script>"

@@ -42,6 +42,8 @@ class StartRequestInput:
     submitted_at: str
     timers: RequestTimers
     started_by_staff: bool = False
+    # False when approving leads straight to applying (no quote to price, no date to plan).
+    prepares_approval: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class RequestSnapshot:
     escalated: bool
     timeline: list[TimelineEvent]
     result: dict[str, Any] | None = None
+    # A mail to queue in the same transaction as the projection.
+    notice: QueueNotificationInput | None = None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,7 +61,7 @@ REFUSED = "ChangeRefused"
 # How long a failed request waits for a technician's retry before it stays failed.
 RETRY_WINDOW = timedelta(days=30)
 # What approving leads to, by the plan's status, and whom it tells.
-PLAN_EVENTS = {Status.QUOTED: "quote_ready", Status.SCHEDULED: "scheduled"}
+PLAN_EVENTS: dict[str, str] = {Status.QUOTED: "quote_ready", Status.SCHEDULED: "scheduled"}
 COMPLETION_EVENTS = {"form_request": "document_ready", "account_inquiry": "answered"}
 
 
@@ -130,17 +131,7 @@ class RequestWorkflow:
         # Taken at once, so that a second decision is refused while the plan is prepared.
         previous, self._status, self._preparing = self._status, Status.APPROVED, True
         try:
-            plan = await workflow.execute_activity(
-                PREPARE_APPROVAL,
-                self._change(input.actor, input),
-                result_type=ApprovalPlan,
-                start_to_close_timeout=SHORT_TIMEOUT,
-                retry_policy=RetryPolicy(
-                    initial_interval=timedelta(milliseconds=200),
-                    maximum_attempts=self._input.timers.apply_max_attempts,
-                    non_retryable_error_types=[REFUSED],
-                ),
-            )
+            plan = await self._plan_approval(input)
         except ActivityError as error:
             self._status, self._preparing = previous, False
             raise ApplicationError(_cause(error), type="Invalid", non_retryable=True) from None
@@ -149,10 +140,24 @@ class RequestWorkflow:
         self._move(Status.APPROVED, input.actor, "approved", input.comment)
         if plan.status != Status.APPROVED:
             self._move(plan.status, SYSTEM, plan.status)
-        snapshot = await self._publish()
-        if plan.status in PLAN_EVENTS:
-            await self._notify(PLAN_EVENTS[plan.status], Audience.REQUESTER, input.comment)
-        return snapshot
+        return await self._publish(PLAN_EVENTS.get(plan.status), Audience.REQUESTER, input.comment)
+
+    async def _plan_approval(self, input: ApproveInput) -> ApprovalPlan:
+        """What approving leads to; most types simply apply now, with no activity to ask."""
+        if not self._input.prepares_approval and workflow.patched("approve-without-preparation"):
+            return ApprovalPlan(Status.APPROVED, {})
+        plan: ApprovalPlan = await workflow.execute_activity(
+            PREPARE_APPROVAL,
+            self._change(input.actor, input),
+            result_type=ApprovalPlan,
+            start_to_close_timeout=SHORT_TIMEOUT,
+            retry_policy=RetryPolicy(
+                initial_interval=timedelta(milliseconds=200),
+                maximum_attempts=self._input.timers.apply_max_attempts,
+                non_retryable_error_types=[REFUSED],
+            ),
+        )
+        return plan
 
     @approve.validator
     def _validate_approve(self, input: ApproveInput) -> None:
@@ -161,9 +166,7 @@ class RequestWorkflow:
     @workflow.update
     async def reject(self, input: RejectInput) -> RequestSnapshot:
         self._move(Status.REJECTED, input.actor, "rejected", input.reason)
-        snapshot = await self._publish()
-        await self._notify("rejected", Audience.REQUESTER, input.reason)
-        return snapshot
+        return await self._publish("rejected", Audience.REQUESTER, input.reason)
 
     @reject.validator
     def _validate_reject(self, input: RejectInput) -> None:
@@ -173,9 +176,7 @@ class RequestWorkflow:
     @workflow.update
     async def request_info(self, input: RequestInfoInput) -> RequestSnapshot:
         self._move(Status.WAITING_FOR_CUSTOMER, input.actor, "info_requested", input.question)
-        snapshot = await self._publish()
-        await self._notify("info_requested", Audience.REQUESTER, input.question)
-        return snapshot
+        return await self._publish("info_requested", Audience.REQUESTER, input.question)
 
     @request_info.validator
     def _validate_request_info(self, input: RequestInfoInput) -> None:
@@ -187,9 +188,7 @@ class RequestWorkflow:
         self._assignee = input.assignee
         status = Status.IN_REVIEW if self._status == Status.SUBMITTED else self._status
         self._move(status, input.actor, "reassigned", input.assignee.name)
-        snapshot = await self._publish()
-        await self._notify("assigned", Audience.ASSIGNEE)
-        return snapshot
+        return await self._publish("assigned", Audience.ASSIGNEE)
 
     @reassign.validator
     def _validate_reassign(self, input: ReassignInput) -> None:
@@ -233,9 +232,7 @@ class RequestWorkflow:
     @workflow.update
     async def provide_info(self, input: ProvideInfoInput) -> RequestSnapshot:
         self._move(Status.IN_REVIEW, input.actor, "info_provided", input.message)
-        snapshot = await self._publish()
-        await self._notify("info_provided", Audience.ASSIGNEE, input.message)
-        return snapshot
+        return await self._publish("info_provided", Audience.ASSIGNEE, input.message)
 
     @provide_info.validator
     def _validate_provide_info(self, input: ProvideInfoInput) -> None:
@@ -255,9 +252,7 @@ class RequestWorkflow:
     async def accept_quote(self, input: AcceptQuoteInput) -> RequestSnapshot:
         self._po_number = input.po_number
         self._move(Status.ACCEPTED, input.actor, "quote_accepted", input.po_number)
-        snapshot = await self._publish()
-        await self._notify("quote_accepted", Audience.ASSIGNEE, input.po_number)
-        return snapshot
+        return await self._publish("quote_accepted", Audience.ASSIGNEE, input.po_number)
 
     @accept_quote.validator
     def _validate_accept_quote(self, input: AcceptQuoteInput) -> None:
@@ -267,9 +262,7 @@ class RequestWorkflow:
     @workflow.update
     async def decline_quote(self, input: DeclineQuoteInput) -> RequestSnapshot:
         self._move(Status.DECLINED, input.actor, "quote_declined", input.reason)
-        snapshot = await self._publish()
-        await self._notify("quote_declined", Audience.ASSIGNEE, input.reason)
-        return snapshot
+        return await self._publish("quote_declined", Audience.ASSIGNEE, input.reason)
 
     @decline_quote.validator
     def _validate_decline_quote(self, input: DeclineQuoteInput) -> None:
@@ -300,13 +293,11 @@ class RequestWorkflow:
         elif not self._reminded:
             self._reminded = True
             self._record(SYSTEM, "sla_reminder")
-            await self._publish()
-            await self._notify("sla_reminder", Audience.ASSIGNEE)
+            await self._publish("sla_reminder", Audience.ASSIGNEE)
         else:
             self._escalated = True
             self._record(SYSTEM, "escalated")
-            await self._publish()
-            await self._notify("escalated", Audience.SUPERVISORS)
+            await self._publish("escalated", Audience.SUPERVISORS)
 
     async def _wait_for_quote_answer(self) -> None:
         reminder = timedelta(seconds=self._input.timers.quote_reminder_seconds)
@@ -320,8 +311,7 @@ class RequestWorkflow:
             if due == remind_at:
                 self._quote_reminded = True
                 self._record(SYSTEM, "quote_expiring", self._plan.due_at[:10])
-                await self._publish()
-                await self._notify("quote_expiring", Audience.REQUESTER, self._plan.due_at[:10])
+                await self._publish("quote_expiring", Audience.REQUESTER, self._plan.due_at[:10])
             else:
                 await self._close(Status.EXPIRED, "expired", Audience.REQUESTER)
 
@@ -410,8 +400,7 @@ class RequestWorkflow:
         self, status: str, event: str, audience: str, note: str = "", mail: str | None = None
     ) -> None:
         self._move(status, SYSTEM, event, note)
-        await self._publish()
-        await self._notify(mail or event, audience, note)
+        await self._publish(mail or event, audience, note)
 
     def _change(self, actor: Actor, approval: ApproveInput) -> ChangeInput:
         return ChangeInput(
@@ -466,8 +455,11 @@ class RequestWorkflow:
             result=self._result,
         )
 
-    async def _publish(self) -> RequestSnapshot:
-        """Write the projection the pages read; an update returns only once it is written."""
+    async def _publish(
+        self, event: str | None = None, audience: str = Audience.REQUESTER, note: str = ""
+    ) -> RequestSnapshot:
+        """Write the projection the pages read, and queue the mail `event` with it when given;
+        an update returns only once both are written."""
         snapshot = self._snapshot()
         workflow.upsert_search_attributes(
             [
@@ -477,21 +469,28 @@ class RequestWorkflow:
                 else search.ASSIGNEE_ID.value_unset(),
             ]
         )
+        # One activity for both (a patch: histories from before it made two).
+        together = event is not None and workflow.patched("notice-with-projection")
+        notice = self._notice(event, audience, note) if together and event else None
         await workflow.execute_activity(
             PROJECT_REQUEST,
-            snapshot,
+            dataclasses.replace(snapshot, notice=notice),
             start_to_close_timeout=SHORT_TIMEOUT,
             retry_policy=RETRY_QUICKLY,
         )
+        if event is not None and not together:
+            await self._notify(event, audience, note)
         return snapshot
 
-    async def _notify(self, event: str, audience: str, note: str = "") -> None:
-        notification = QueueNotificationInput(
+    def _notice(self, event: str, audience: str, note: str) -> QueueNotificationInput:
+        return QueueNotificationInput(
             request_id=self._input.request_id, event=event, audience=audience, note=note
         )
+
+    async def _notify(self, event: str, audience: str, note: str = "") -> None:
         await workflow.execute_activity(
             QUEUE_NOTIFICATION,
-            notification,
+            self._notice(event, audience, note),
             start_to_close_timeout=SHORT_TIMEOUT,
             retry_policy=RETRY_QUICKLY,
         )

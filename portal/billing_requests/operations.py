@@ -237,6 +237,9 @@ def submit_request(
     idempotency_key: str | None = None,
 ) -> BillingRequest:
     """Store the request and start its workflow, both or neither."""
+    if not user.is_staff:
+        # Who may submit at all is decided before anything sent is looked at.
+        _own_corporate_account(session, user)
     kind = kind_of(request_type) if isinstance(request_type, str) else None
     if kind is None:
         raise ValidationFailed(
@@ -295,6 +298,7 @@ def submit_request(
             apply_max_attempts=timers.apply_attempts,
         ),
         started_by_staff=user.is_staff,
+        prepares_approval=kind.prepares_approval,
     )
     request.timeline = [_event_dict(start)]
     try:
@@ -336,6 +340,10 @@ def _requesting_account(
                 {"account_id": str(_l("Choose a Corporate account."))},
             )
         return account
+    return _own_corporate_account(session, user)
+
+
+def _own_corporate_account(session: orm.Session, user: User) -> Account:
     if user.role != Role.BILLING_CONTACT or user.account_id is None:
         raise Forbidden(str(_l("Only the account's billing contact can submit billing requests.")))
     account = session.get(Account, user.account_id)

@@ -54,6 +54,10 @@ class RequestKind:
     # A technician may start it on an account's behalf (then a supervisor decides).
     staff_may_start: bool = False
 
+    @property
+    def prepares_approval(self) -> bool:
+        return self.prepare is not approve_now
+
 
 KINDS: dict[str, RequestKind] = {
     RequestType.PO_EDIT: RequestKind(
