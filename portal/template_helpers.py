@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from flask import Flask, jsonify, render_template
-from flask_babel import format_currency, get_locale
+from flask_babel import format_currency, format_timedelta, get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -48,6 +49,11 @@ def frequency_label(frequency: str) -> str:
     return str(FREQUENCY_LABELS.get(frequency, frequency))
 
 
+def duration(seconds: int) -> str:
+    """'3 hours', '2 days': how long until (or since) a deadline, in the reader's language."""
+    return str(format_timedelta(timedelta(seconds=seconds), threshold=1.5))
+
+
 def money(amount: Decimal, currency: str) -> str:
     return str(format_currency(amount, currency))
 
@@ -60,6 +66,7 @@ def init_app(app: Flask) -> None:
         field_label=field_label,
         frequency_label=frequency_label,
         money=money,
+        duration=duration,
         get_locale=get_locale,
         open_statuses=sorted({*OPEN_STATUSES, Status.APPROVED}),
     )

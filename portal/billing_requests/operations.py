@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +32,7 @@ from portal.errors import (
     Conflict,
     Forbidden,
     NotFound,
+    PortalError,
     ServiceUnavailable,
     ValidationFailed,
     refusal_message,
@@ -48,6 +49,7 @@ from workflows.lifecycle import (
     Actor,
     RequestFacts,
     Role,
+    Status,
     allowed_actions,
 )
 from workflows.messages import (
@@ -175,6 +177,7 @@ class QueueFilters:
     request_type: str | None = None
     account_id: int | None = None
     assignee: str | None = None  # "me", "none" or a user id
+    escalated: bool = False
     page: int = 1
 
 
@@ -199,6 +202,8 @@ def technician_queue(session: orm.Session, user: User, filters: QueueFilters) ->
         query = query.where(BillingRequest.type == filters.request_type)
     if filters.account_id:
         query = query.where(BillingRequest.account_id == filters.account_id)
+    if filters.escalated:
+        query = query.where(BillingRequest.escalated.is_(True))
     if filters.assignee == "me":
         query = query.where(BillingRequest.assignee_id == user.id)
     elif filters.assignee == "none":
@@ -217,6 +222,51 @@ def technician_queue(session: orm.Session, user: User, filters: QueueFilters) ->
         .limit(QUEUE_PAGE_SIZE)
     )
     return QueuePage(items=list(items), page=page, pages=pages, total=total)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When a technician should have decided, and how far off that is (negative: overdue)."""
+
+    due_at: datetime
+    seconds_left: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.seconds_left < 0
+
+
+def review_deadline(item: BillingRequest, timers: TimerSettings, now: datetime) -> Deadline | None:
+    """The review SLA runs from submission while a request waits on LogMeIn (not the customer)."""
+    if item.status not in (Status.SUBMITTED, Status.IN_REVIEW):
+        return None
+    due_at = item.created_at + timedelta(seconds=timers.review_sla)
+    return Deadline(due_at, int((due_at - now).total_seconds()))
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    request_id: int
+    approved: bool
+    message: str
+
+
+def approve_many(
+    session: orm.Session, bridge: TemporalBridge, user: User, request_ids: list[int]
+) -> list[BulkOutcome]:
+    """Approve form requests one by one: each its own decision in its own workflow."""
+    outcomes = []
+    for request_id in request_ids:
+        try:
+            item = get_request(session, user, request_id)
+            if item.type != "form_request":
+                raise Conflict(str(_l("Only form requests are approved in bulk.")))
+            perform(session, bridge, user, request_id, Action.APPROVE)
+        except PortalError as error:
+            outcomes.append(BulkOutcome(request_id, False, error.message))
+        else:
+            outcomes.append(BulkOutcome(request_id, True, str(_l("Approved."))))
+    return outcomes
 
 
 def staff_members(session: orm.Session) -> list[User]:

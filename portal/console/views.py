@@ -22,7 +22,7 @@ from portal.console.forms import ExtendQuoteForm, InquiryAnswerForm, QuoteApprov
 from portal.db import get_session
 from portal.errors import PortalError, ValidationFailed
 from portal.forms import ConfirmForm, OptionalTextForm, ReassignForm, RequiredTextForm
-from portal.models import Account, BillingRequest
+from portal.models import Account, BillingRequest, utcnow
 from portal.request_types.quote import active_plans, quote_for
 from portal.temporal_bridge import get_bridge
 from portal.views_support import report
@@ -68,18 +68,42 @@ def queue() -> ResponseReturnValue:
         request_type=request.args.get("type") or None,
         account_id=int(account) if account.isdigit() else None,
         assignee=request.args.get("assignee") or None,
+        escalated=request.args.get("escalated") == "1",
         page=_page_arg(),
     )
     page = operations.technician_queue(session, current(), filters)
+    timers, now = settings_of(current_app).timers, utcnow()
     return render_template(
         "console/queue.html",
         page=page,
         filters=filters,
+        deadlines={item.id: operations.review_deadline(item, timers, now) for item in page.items},
+        bulk_form=ConfirmForm(),
+        bulk_ids={
+            item.id
+            for item in page.items
+            if item.type == "form_request" and "approve" in operations.actions_for(item, current())
+        },
         statuses=STATUS_LABELS,
         kinds=KINDS,
         accounts=session.query(Account).order_by(Account.name).all(),
         staff=operations.staff_members(session),
     )
+
+
+@bp.post("/bulk-approve")
+@staff_required
+def bulk_approve() -> ResponseReturnValue:
+    """Approve several form requests at once; each result is shown."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ids = [int(value) for value in request.form.getlist("request_id") if value.isdigit()]
+    if not ids:
+        flash(_("Tick the form requests to approve."), "error")
+    for outcome in operations.approve_many(get_session(), get_bridge(), current(), ids):
+        category = "success" if outcome.approved else "error"
+        flash(f"#{outcome.request_id}: {outcome.message}", category)
+    return redirect(url_for("console.queue"))
 
 
 @bp.get("/tasks/<int:request_id>")

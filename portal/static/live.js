@@ -7,8 +7,11 @@
   var delay = 3000;
   function refresh() {
     if (region.getAttribute("data-live") !== "open") { return; }
-    var typing = Array.prototype.some.call(region.querySelectorAll("textarea, input[type=text]"),
-      function (field) { return field.value !== "" || field === document.activeElement; });
+    var typing = Array.prototype.some.call(
+      region.querySelectorAll("textarea, input[type=text], input[type=checkbox]"),
+      function (field) {
+        return field.type === "checkbox" ? field.checked : field.value !== "" || field === document.activeElement;
+      });
     if (typing) {  // never throw away what someone is writing
       window.setTimeout(refresh, delay);
       return;
