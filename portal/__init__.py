@@ -44,7 +44,11 @@ def create_app(
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=not settings.development,
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=not settings.development,
         WTF_CSRF_TIME_LIMIT=None,
+        # The largest upload (a 5 MiB PDF) and its form; anything bigger is a 413, unread.
+        MAX_CONTENT_LENGTH=6 * 1024 * 1024,
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "portal" / "translations"),
         PORTAL_SETTINGS=settings,
     )
@@ -66,8 +70,10 @@ def create_app(
     from portal.documents import views as document_views
     from portal.observability import metrics
     from portal.purchase_orders import views as po_views
+    from portal.security_headers import init_app as init_security_headers
 
     metrics.init_app(app)
+    init_security_headers(app)
     auth.init_app(app)
     template_helpers.init_app(app)
     api.init_app(app)

@@ -16,8 +16,9 @@ from portal.db import get_session
 from portal.errors import Forbidden, NotFound, PortalError, ValidationFailed
 from portal.models import Account, BillingRequest, PurchaseOrder, PurchaseOrderRevision, User
 from portal.purchase_orders import operations as po_ops
-from portal.security import authenticate, issue_token, user_for_token
+from portal.security import issue_token, user_for_token
 from portal.temporal_bridge import get_bridge
+from portal.throttle import Throttled, sign_in
 from workflows.lifecycle import Action, Role
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -77,14 +78,39 @@ def staff_only(view: F) -> F:
 
 def json_body() -> dict[str, Any]:
     """The JSON object sent; an empty body is an empty object, anything else is an error."""
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested too deep to parse: no object either
+        body = None
     if body is None and not request.get_data(cache=True).strip():
         body = {}
     if not isinstance(body, dict):
         raise ValidationFailed(
             _("The body must be a JSON object."), {"body": _("Must be a JSON object.")}
         )
+    if _holds_nul(body):
+        # No text column stores it (PostgreSQL refuses it): refused here, not deep inside.
+        raise ValidationFailed(
+            _("Text cannot contain NUL characters."), {"body": _("Remove the NUL characters.")}
+        )
     return body
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether a NUL character is in any string or key of a parsed JSON value (no recursion:
+    a value may be nested as deep as the parser allows)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 # -- serialisers ---------------------------------------------------------------------------
@@ -170,7 +196,12 @@ def create_token() -> Reply:
             {"email": _("Required."), "password": _("Required.")},
         )
     session = get_session()
-    user = authenticate(session, email, password)
+    try:
+        user = sign_in(session, email, password)
+    except Throttled as refused:
+        reply = jsonify({"error": refused.message})
+        reply.headers["Retry-After"] = str(refused.retry_after)
+        return reply, 429
     if user is None:
         return jsonify({"error": _("Incorrect e-mail or password.")}), 401
     token = issue_token(session, user)

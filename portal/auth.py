@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
@@ -17,7 +18,8 @@ from wtforms.validators import DataRequired, Length
 
 from portal.db import get_session
 from portal.models import User
-from portal.security import authenticate, is_safe_next
+from portal.security import is_safe_next
+from portal.throttle import Throttled, sign_in
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -70,12 +72,19 @@ billing_contact_required = _role_required(lambda user: user.is_billing_contact)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(get_session(), form.email.data or "", form.password.data or "")
+        try:
+            user = sign_in(get_session(), form.email.data or "", form.password.data or "")
+        except Throttled as refused:
+            # The same message as any failure, and why no password is checked for a while.
+            flash(_("Incorrect e-mail or password."), "error")
+            flash(refused.message, "error")
+            page = render_template("auth/login.html", form=form)
+            return page, 429, {"Retry-After": str(refused.retry_after)}
         if user is not None:
             login_user(user)
             flash(_("Welcome, %(name)s.", name=user.name), "success")

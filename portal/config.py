@@ -79,6 +79,8 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     vendor: VendorSettings = field(default_factory=VendorSettings)
     quote_valid_days: int = 30
+    # Reverse proxies in front of the web app whose X-Forwarded-For/-Proto are to be believed.
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -136,4 +138,5 @@ class Settings:
             smtp=smtp,
             vendor=vendor,
             quote_valid_days=_env_int("PORTAL_QUOTE_VALID_DAYS", 30),
+            trusted_proxies=_env_int("PORTAL_TRUSTED_PROXIES", 0),
         )

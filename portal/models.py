@@ -378,3 +378,20 @@ class PaymentMethod(Base):
     exp_year: Mapped[int | None]
     processor_token: Mapped[str] = mapped_column(sa.String(100), default="")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class LoginAttempt(Base):
+    """A failed sign-in, counted by the sign-in throttle (portal/throttle.py) for a while.
+
+    The e-mail is kept only as a keyed digest: people type passwords into the e-mail field."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        sa.Index("ix_login_attempts_email_at", "email_digest", "at"),
+        sa.Index("ix_login_attempts_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_digest: Mapped[str] = mapped_column(sa.String(64))
+    address: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

@@ -126,10 +126,14 @@ def target_of(session: orm.Session, subscription: Subscription, body: dict[str, 
         errors["seats"] = str(_l("A whole number of seats."))
     plan = subscription.plan
     if tier:
-        found = session.scalar(
-            sa.select(Plan).where(
-                Plan.product == subscription.plan.product, Plan.tier == tier, Plan.active
+        found = (
+            session.scalar(
+                sa.select(Plan).where(
+                    Plan.product == subscription.plan.product, Plan.tier == tier, Plan.active
+                )
             )
+            if isinstance(tier, str)
+            else None
         )
         if found is None:
             errors["tier"] = str(
@@ -296,7 +300,12 @@ def add_subscription(
 ) -> Subscription:
     """A new subscription, usable once its first period is paid."""
     account = _standard_account(session, user)
-    plan = session.scalar(sa.select(Plan).where(Plan.name == body.get("plan"), Plan.active))
+    name = body.get("plan")
+    plan = (
+        session.scalar(sa.select(Plan).where(Plan.name == name, Plan.active))
+        if isinstance(name, str)
+        else None
+    )
     seats, period = (
         body.get("seats"),
         body.get("period", "monthly" if account.billing_frequency == "monthly" else "annual"),
@@ -306,7 +315,7 @@ def add_subscription(
         errors["plan"] = str(_l("Choose a plan of the price list."))
     if not isinstance(seats, int) or isinstance(seats, bool) or not 1 <= seats <= MAX_SEATS:
         errors["seats"] = str(_l("Seats must be between 1 and %(max)d.", max=MAX_SEATS))
-    if period not in PERIOD_MONTHS:
+    if not isinstance(period, str) or period not in PERIOD_MONTHS:
         errors["period"] = str(_l("Monthly or annual."))
     if errors:
         raise ValidationFailed(str(_l("Please correct the highlighted fields.")), errors)

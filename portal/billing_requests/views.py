@@ -138,6 +138,7 @@ def provide_info(request_id: int) -> ResponseReturnValue:
 def _act(
     request_id: int, action: Action, form: OptionalTextForm | RequiredTextForm, done: str
 ) -> ResponseReturnValue:
+    operations.get_request(get_session(), current(), request_id)  # another account's: 404
     if form.validate_on_submit():
         try:
             step = operations.Step(text=form.text.data)
