@@ -88,5 +88,5 @@ def test_worker_process_stops_cleanly_on_sigterm(
         assert "worker polling task queue" in worker.stdout.readline()
     finally:
         worker.send_signal(signal.SIGTERM)
-        output, _ = worker.communicate(timeout=40)
+        output, _ = worker.communicate(timeout=90)
     assert worker.returncode == 0, output
