@@ -64,6 +64,7 @@ def create_app(
 
     from portal import api, auth, contacts_views, health, home, outbox, template_helpers
     from portal.billing_centre import api as billing_api
+    from portal.billing_centre import pages as billing_pages
     from portal.billing_requests import new_views as request_form_views
     from portal.billing_requests import views as request_views
     from portal.console import views as console_views
@@ -93,6 +94,7 @@ def create_app(
         document_views.api_bp,
         outbox.bp,
         billing_api.bp,
+        billing_pages.bp,
     ):
         app.register_blueprint(blueprint)
     return app

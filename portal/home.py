@@ -8,6 +8,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from portal.auth import current
+from portal.billing_centre.invoices import invoices_of
 from portal.billing_requests.operations import pending_requests_of_account
 from portal.db import get_session
 from portal.models import Account, PurchaseOrder
@@ -37,4 +38,7 @@ def index() -> str | Response:
         if user.is_billing_contact
         else 0
     )
-    return render_template("home/index.html", account=account, pending=pending, po_count=po_count)
+    invoices = invoices_of(session, user, limit=20) if user.is_billing_contact else []
+    return render_template(
+        "home/index.html", account=account, pending=pending, po_count=po_count, invoices=invoices
+    )

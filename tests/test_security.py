@@ -173,6 +173,15 @@ GATES: dict[str, Gate] = {
         LOGIN, FORBIDDEN, PASS, FORBIDDEN, only={"standard_contact": FORBIDDEN}
     ),
     # the technicians' console
+    "billing.subscriptions": CONTACT_PAGE,
+    "billing.preview": CONTACT_PAGE,
+    "billing.change": CONTACT_PAGE,  # a Corporate account's change becomes a request
+    "billing.act": CONTACT_PAGE,  # cancel, undo, reactivate: refused to Corporate with a message
+    "billing.add": CONTACT_PAGE,
+    "billing.payment_method": CONTACT_PAGE,
+    "billing.history": CONTACT_PAGE,
+    "billing.statement": CONTACT_PAGE,
+    "billing.statement_pdf": CONTACT_PAGE,
     "console.queue": STAFF_PAGE,
     "console.task": STAFF_PAGE,
     "console.act": STAFF_PAGE,

@@ -1,0 +1,51 @@
+"""Billing-centre forms; each builds the body the API receives, the operations judge it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from portal.billing_centre.proration import MAX_SEATS
+
+
+class ChangeForm(FlaskForm):
+    seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=1, max=MAX_SEATS)])
+    tier = SelectField(_l("Tier"), choices=[], validators=[Optional()])
+    submit = SubmitField(_l("Preview the change"))
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        if self.seats.data is not None:
+            body["seats"] = self.seats.data
+        if self.tier.data:
+            body["tier"] = self.tier.data
+        return body
+
+
+class AddForm(FlaskForm):
+    plan = SelectField(_l("Plan"), choices=[], validators=[DataRequired()])
+    seats = IntegerField(
+        _l("Seats"), validators=[DataRequired(), NumberRange(min=1, max=MAX_SEATS)]
+    )
+    period = SelectField(
+        _l("Billing period"),
+        choices=[("monthly", _l("Monthly")), ("annual", _l("Annual"))],
+        validators=[DataRequired()],
+    )
+    submit = SubmitField(_l("Add and pay"))
+
+    def body(self) -> dict[str, Any]:
+        return {"plan": self.plan.data, "seats": self.seats.data, "period": self.period.data}
+
+
+class CardForm(FlaskForm):
+    number = StringField(_l("Card number"), validators=[DataRequired(), Length(max=23)])
+    exp_month = IntegerField(_l("Expiry month"), validators=[DataRequired(), NumberRange(1, 12)])
+    exp_year = IntegerField(_l("Expiry year"), validators=[DataRequired(), NumberRange(2000, 2100)])
+    # A password field: the browser neither shows nor remembers the code.
+    cvc = PasswordField(_l("Security code"), validators=[DataRequired(), Length(min=3, max=4)])
+    submit = SubmitField(_l("Save the card"))

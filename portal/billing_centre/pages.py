@@ -1,0 +1,236 @@
+"""Billing-centre pages: subscriptions with a preview before every change, the card on file,
+billing history and printable statements. The API's operations, behind forms."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from portal import settings_of
+from portal.auth import billing_contact_required, current
+from portal.billing_centre import operations as billing
+from portal.billing_centre.api import processor
+from portal.billing_centre.invoices import get_invoice, invoice_years, invoices_of
+from portal.billing_centre.page_forms import AddForm, CardForm, ChangeForm
+from portal.billing_centre.statements import invoice_pdf
+from portal.billing_centre.timers import schedule_end
+from portal.billing_requests.operations import submit_request
+from portal.db import get_session
+from portal.documents.views import send_document
+from portal.errors import PortalError
+from portal.forms import ConfirmForm
+from portal.models import Subscription
+from portal.request_types.quote import active_plans
+from portal.temporal_bridge import get_bridge
+from portal.views_support import report
+from workflows.lifecycle import RequestType
+
+bp = Blueprint("billing", __name__, url_prefix="/billing")
+
+
+def _change_form(subscription: Subscription, posted: bool = False) -> ChangeForm:
+    form = ChangeForm(prefix=f"s{subscription.id}", **({} if posted else {"formdata": None}))
+    tiers = [
+        p for p in active_plans(get_session()).values() if p.product == subscription.plan.product
+    ]
+    form.tier.choices = [("", _("Keep %(tier)s", tier=subscription.plan.tier))] + [
+        (plan.tier, plan.tier) for plan in tiers if plan.id != subscription.plan_id
+    ]
+    return form
+
+
+def _add_form() -> AddForm:
+    form = AddForm()
+    form.plan.choices = [(name, name) for name in active_plans(get_session())]
+    return form
+
+
+def _is_corporate() -> bool:
+    account = current().account
+    return account is not None and account.kind == "corporate"
+
+
+@bp.get("/")
+@billing_contact_required
+def subscriptions() -> ResponseReturnValue:
+    session = get_session()
+    items = billing.subscriptions_of(session, current())
+    return render_template(
+        "billing_centre/subscriptions.html",
+        items=items,
+        change_forms={item.id: _change_form(item) for item in items},
+        add_form=_add_form(),
+        button=ConfirmForm(),
+        corporate=_is_corporate(),
+    )
+
+
+@bp.post("/subscriptions/<int:subscription_id>/preview")
+@billing_contact_required
+def preview(subscription_id: int) -> ResponseReturnValue:
+    session = get_session()
+    subscription = billing.get_subscription(session, current(), subscription_id)
+    form = _change_form(subscription, posted=True)
+    if not form.validate_on_submit() or not form.body():
+        flash(_("Give the new number of seats or the new tier."), "error")
+        return redirect(url_for("billing.subscriptions"))
+    try:
+        result = billing.preview(session, subscription, form.body())
+    except PortalError as error:
+        report(error)
+        return redirect(url_for("billing.subscriptions"))
+    return render_template(
+        "billing_centre/preview.html",
+        subscription=subscription,
+        body=form.body(),
+        result=result,
+        refusal=billing.refusal_text(result.error) if result.error else None,
+        button=ConfirmForm(),
+    )
+
+
+@bp.post("/subscriptions/<int:subscription_id>/change")
+@billing_contact_required
+def change(subscription_id: int) -> ResponseReturnValue:
+    session, user = get_session(), current()
+    subscription = billing.get_subscription(session, user, subscription_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("billing.subscriptions"))
+    body: dict[str, object] = {key: request.form[key] for key in ("tier",) if request.form.get(key)}
+    if request.form.get("seats", "").isdigit():
+        body["seats"] = int(request.form["seats"])
+    try:
+        if _is_corporate():
+            payload = {"subscription_id": subscription.id, **body, "reason": ""}
+            timers = settings_of(current_app).timers
+            created = submit_request(
+                session, get_bridge(), timers, user, RequestType.SUBSCRIPTION_CHANGE, payload
+            )
+            flash(
+                _("A technician will apply this change: request #%(id)d.", id=created.id), "success"
+            )
+            return redirect(url_for("billing_requests.detail", request_id=created.id))
+        billing.change_now(session, processor(), user, subscription, body)
+        session.commit()
+    except PortalError as error:
+        session.rollback()
+        report(error)
+    else:
+        flash(_("Your subscription is changed."), "success")
+    return redirect(url_for("billing.subscriptions"))
+
+
+@bp.post("/subscriptions/<int:subscription_id>/<verb>")
+@billing_contact_required
+def act(subscription_id: int, verb: str) -> ResponseReturnValue:
+    session, user = get_session(), current()
+    # Another account's subscription is a 404 whatever else is wrong with the request.
+    subscription = billing.get_subscription(session, user, subscription_id)
+    if (
+        verb not in ("cancel", "undo-cancel", "reactivate")
+        or not ConfirmForm().validate_on_submit()
+    ):
+        return redirect(url_for("billing.subscriptions"))
+    try:
+        if verb == "cancel":
+            billing.cancel_subscription(session, user, subscription)
+            schedule_end(session, get_bridge(), subscription)
+            flash(
+                _("Cancelled: usable until %(date)s.", date=subscription.next_billing_date),
+                "success",
+            )
+        elif verb == "undo-cancel":
+            billing.undo_cancel(session, user, subscription)
+            session.commit()
+            flash(_("The cancellation is undone."), "success")
+        else:
+            billing.reactivate(session, processor(), user, subscription)
+            session.commit()
+            flash(_("Your subscription is active again."), "success")
+    except PortalError as error:
+        session.rollback()
+        report(error)
+    return redirect(url_for("billing.subscriptions"))
+
+
+@bp.post("/subscriptions")
+@billing_contact_required
+def add() -> ResponseReturnValue:
+    session, form = get_session(), _add_form()
+    if form.validate_on_submit():
+        try:
+            billing.add_subscription(session, processor(), current(), form.body())
+            session.commit()
+        except PortalError as error:
+            session.rollback()
+            report(error)
+        else:
+            flash(_("The subscription is added and paid."), "success")
+    else:
+        flash(_("Please correct the highlighted fields."), "error")
+    return redirect(url_for("billing.subscriptions"))
+
+
+@bp.route("/payment-method", methods=["GET", "POST"])
+@billing_contact_required
+def payment_method() -> ResponseReturnValue:
+    session, form = get_session(), CardForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            billing.save_card(
+                session,
+                processor(),
+                current(),
+                form.number.data,
+                form.exp_month.data,
+                form.exp_year.data,
+                form.cvc.data,
+            )
+            session.commit()
+        except PortalError as error:
+            session.rollback()
+            report(error, form, {"expiry": "exp_month"})
+            status = error.status
+        else:
+            flash(_("Your card is saved."), "success")
+            return redirect(url_for("billing.payment_method"))
+    elif form.is_submitted():
+        status = 400
+    form.number.data = ""  # never echo a card number back
+    return render_template(
+        "billing_centre/payment_method.html",
+        method=billing.payment_method_of(session, current()),
+        form=form,
+        development=settings_of(current_app).development,
+    ), status
+
+
+@bp.get("/history")
+@billing_contact_required
+def history() -> ResponseReturnValue:
+    session = get_session()
+    year, status = request.args.get("year") or None, request.args.get("status") or None
+    return render_template(
+        "billing_centre/history.html",
+        invoices=invoices_of(session, current(), year, status),
+        years=invoice_years(session, current()),
+        year=year,
+        status=status,
+    )
+
+
+@bp.get("/invoices/<int:invoice_id>")
+@billing_contact_required
+def statement(invoice_id: int) -> ResponseReturnValue:
+    return render_template(
+        "billing_centre/statement.html", invoice=get_invoice(get_session(), current(), invoice_id)
+    )
+
+
+@bp.get("/invoices/<int:invoice_id>.pdf")
+@billing_contact_required
+def statement_pdf(invoice_id: int) -> ResponseReturnValue:
+    found = get_invoice(get_session(), current(), invoice_id)
+    return send_document(invoice_pdf(found), f"{found.number}.pdf", "application/pdf")
