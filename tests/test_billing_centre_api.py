@@ -243,3 +243,31 @@ def status_of(database: Database, subscription_id: int) -> str:
         subscription = session.get(Subscription, subscription_id)
         assert subscription is not None
         return subscription.status
+
+
+def test_an_expired_subscription_comes_back_once_paid(
+    client: FlaskClient, demo: None, database: Database
+) -> None:
+    peter = api_token(client, "peter@initech.example")
+    webinar = subscriptions(client, peter)["GoToWebinar Standard"]
+    with database.session() as session:
+        row = session.get(Subscription, webinar["id"])
+        assert row is not None
+        row.status = "expired"
+    assert (
+        client.post(
+            f"/api/v1/subscriptions/{webinar['id']}/change", json={"seats": 3}, headers=peter
+        ).status_code
+        == 409
+    )
+    assert set_card(client, peter, "4000000000009995").status_code == 200
+    before = invoice_count(database, "Initech LLC")
+    refused = client.post(f"/api/v1/subscriptions/{webinar['id']}/reactivate", headers=peter)
+    assert refused.status_code == 402 and "insufficient funds" in refused.json["error"]
+    assert subscriptions(client, peter)["GoToWebinar Standard"]["status"] == "expired"
+    assert set_card(client, peter, "5555555555554444").status_code == 200
+    back = client.post(f"/api/v1/subscriptions/{webinar['id']}/reactivate", headers=peter)
+    assert back.status_code == 200, back.json
+    assert back.json["status"] == "active"
+    assert back.json["next_billing_date"] == next_period_end(date.today(), "monthly").isoformat()
+    assert invoice_count(database, "Initech LLC") == before + 1
