@@ -7,23 +7,20 @@ from typing import Any
 
 from flask import Flask, request
 from flask_babel import Babel
-from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
 from portal import db, temporal_bridge
 from portal.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-LANGUAGES = ("en", "fr")
 csrf = CSRFProtect()
 babel = Babel()
 
 
 def select_locale() -> str | None:
-    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
-        language: str = current_user.language
-        return language
-    return request.accept_languages.best_match(LANGUAGES) if request else None
+    from portal.language import chosen_language
+
+    return chosen_language() if request else None
 
 
 def create_app(
@@ -62,7 +59,7 @@ def create_app(
     compile_catalogs(ROOT / "portal" / "translations")
     babel.init_app(app, locale_selector=select_locale)
 
-    from portal import api, auth, contacts_views, health, home, outbox, template_helpers
+    from portal import api, auth, contacts_views, health, home, language, outbox, template_helpers
     from portal.billing_centre import api as billing_api
     from portal.billing_centre import pages as billing_pages
     from portal.billing_requests import new_views as request_form_views
@@ -95,6 +92,7 @@ def create_app(
         outbox.bp,
         billing_api.bp,
         billing_pages.bp,
+        language.bp,
     ):
         app.register_blueprint(blueprint)
     return app

@@ -143,6 +143,7 @@ US_CORPORATE_CONTACT_ONLY = {"contact": PASS}
 GATES: dict[str, Gate] = {
     # public
     "auth.login": PUBLIC,
+    "language.choose": PUBLIC,
     "invitations.accept": PUBLIC,
     "health.healthz": PUBLIC,
     "metrics": PUBLIC,
