@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: install run test lint clean translations bench
+.PHONY: install run test lint clean translations bench browser screenshots
 
 install: $(STAMP)
 
@@ -22,8 +22,13 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy portal workflows activities
 
+# Browser tests drive Debian's Chromium (never a downloaded browser) and inject axe-core.
+browser:
+	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
+
 # The suite runs on SQLite, then again on PostgreSQL when PORTAL_TEST_DATABASE_URL names one.
-test: lint
+test: lint browser
 	env -u PORTAL_TEST_DATABASE_URL $(VENV)/bin/pytest
 	if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then $(VENV)/bin/pytest; fi
 
@@ -44,3 +49,7 @@ clean:
 bench: install
 	$(PY) -m bench.lifecycle
 	$(PY) -m bench.pages
+
+# Refreshes docs/screenshots/*.png, the pictures the README shows.
+screenshots: install browser
+	$(VENV)/bin/pytest -q tests/test_browser.py

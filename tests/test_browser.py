@@ -1,0 +1,191 @@
+"""Journeys in a real browser (Debian's Chromium driven by Playwright) against the portal served
+on 127.0.0.1, with the real Temporal server and worker; axe-core checks every main page.
+Screenshots land in docs/screenshots/ (the README shows them)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from portal.db import Database
+from portal.demo import DEMO_PASSWORD
+from tests.conftest import WorkerThread, request_status, wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "docs" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def server(app: Flask) -> Iterator[str]:
+    live = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=live.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{live.server_port}"
+    live.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), "run `make browser` (Debian's chromium)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield launched
+        launched.close()
+
+
+def signed_in(browser: Browser, server: str, email: str, inject: bool = False) -> Page:
+    # Injecting axe is an inline script the portal's CSP rightly refuses: only then bypass it.
+    context = browser.new_context(accept_downloads=True, locale="en-US", bypass_csp=inject)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{server}/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".flash-success")).to_contain_text("Welcome")
+    return page
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def serious_violations(page: Page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']}"
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+def test_each_role_sees_its_navigation(browser: Browser, server: str, demo: None) -> None:
+    expected = {
+        "alice@acme.example": ["Purchase orders", "Requests", "Billing", "W-9"],
+        "bob@acme.example": ["Account"],
+        "tess@logmein.example": ["Queue", "My tasks"],
+        "sam@logmein.example": ["Queue", "My tasks"],
+    }
+    for email, links in expected.items():
+        page = signed_in(browser, server, email)
+        nav = page.get_by_role("navigation", name="Main")
+        for link in links:
+            expect(nav.get_by_role("link", name=link, exact=True)).to_be_visible()
+        if email.startswith("bob"):
+            expect(nav.get_by_role("link", name="Purchase orders")).to_have_count(0)
+        shot(page, f"home-{email.split('@')[0]}")
+        page.context.close()
+
+
+def test_po_edit_approved_in_the_console_completes_without_a_reload(
+    browser: Browser, server: str, running: WorkerThread, database: Database
+) -> None:
+    alice = signed_in(browser, server, "alice@acme.example")
+    alice.get_by_role("link", name="Purchase orders", exact=True).first.click()
+    alice.get_by_role("link", name="ACME-PO-2026-001").click()
+    alice.get_by_role("link", name="Request a change").click()
+    alice.get_by_label("PO number").fill("ACME-PO-2026-001-R2")
+    alice.get_by_label("Reason for the change").fill("New cost centre")
+    shot(alice, "po-edit-form")
+    alice.get_by_role("button", name="Send to a technician").click()
+    expect(alice.locator(".status")).to_contain_text("Submitted")
+    request_id = int(re.search(r"/requests/(\d+)", alice.url).group(1))  # type: ignore[union-attr]
+
+    tess = signed_in(browser, server, "tess@logmein.example")
+    tess.goto(f"{server}/console/tasks/{request_id}")
+    expect(tess.locator("table.changes")).to_contain_text("ACME-PO-2026-001-R2")
+    tess.get_by_role("button", name="Claim").click()
+    expect(tess.get_by_role("button", name="Approve")).to_be_visible()
+    shot(tess, "console-task")
+    tess.get_by_role("button", name="Approve").click()
+    wait_for(lambda: request_status(database, request_id) == "completed", what="completion")
+
+    # Alice's page was never reloaded: live.js brings the new status in.
+    expect(alice.locator(".status")).to_contain_text("Completed", timeout=15_000)
+    shot(alice, "request-completed")
+    alice.context.close()
+    tess.context.close()
+
+
+def test_w9_download_and_the_technician_pages_closed_to_contacts(
+    browser: Browser, server: str, demo: None
+) -> None:
+    alice = signed_in(browser, server, "alice@acme.example")
+    alice.get_by_role("link", name="W-9", exact=True).click()
+    with alice.expect_download() as download:
+        alice.get_by_role("link", name=re.compile("Download")).first.click()
+    saved = Path(download.value.path())
+    assert saved.read_bytes().startswith(b"%PDF-")
+    alice.goto(f"{server}/console/")
+    expect(alice.get_by_role("heading", level=1)).to_have_text("Not allowed")
+    shot(alice, "not-allowed")
+    alice.context.close()
+
+
+def test_language_switch_to_french_and_back(browser: Browser, server: str, demo: None) -> None:
+    alice = signed_in(browser, server, "alice@acme.example")
+    alice.get_by_label("Language").select_option("fr")
+    alice.get_by_role("button", name="Change").click()
+    expect(alice.get_by_role("link", name="Bons de commande", exact=True)).to_be_visible()
+    alice.reload()
+    expect(alice.locator("html")).to_have_attribute("lang", "fr")
+    shot(alice, "home-french")
+    alice.get_by_label("Langue").select_option("en")
+    alice.get_by_role("button", name="Changer").click()
+    expect(alice.get_by_role("link", name="Purchase orders", exact=True)).to_be_visible()
+    alice.context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_main_pages_have_no_serious_accessibility_violation(
+    browser: Browser, server: str, demo: None, language: str
+) -> None:
+    assert AXE.exists(), "run `make browser` (npm ci installs axe-core)"
+    found: dict[str, list[str]] = {}
+    context = browser.new_context(locale="fr-FR" if language == "fr" else "en-US", bypass_csp=True)
+    anonymous = context.new_page()
+    anonymous.goto(f"{server}/login")
+    found["/login"] = serious_violations(anonymous)
+    for email, paths in {
+        "alice@acme.example": [
+            "/",
+            "/purchase-orders/",
+            "/purchase-orders/1",
+            "/purchase-orders/1/edit",
+            "/requests/",
+            "/requests/new/quote",
+            "/requests/new/form_request",
+            "/forms/w9",
+            "/billing/",
+            "/billing/history",
+        ],
+        "tess@logmein.example": ["/console/"],
+    }.items():
+        page = signed_in(browser, server, email, inject=True)
+        if language == "fr":
+            page.get_by_label("Language").select_option("fr")
+            page.get_by_role("button", name="Change").click()
+        for path in paths:
+            page.goto(f"{server}{path}")
+            found[path] = serious_violations(page)
+        page.context.close()
+    assert {path: issues for path, issues in found.items() if issues} == {}
