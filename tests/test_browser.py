@@ -126,6 +126,59 @@ def test_po_edit_approved_in_the_console_completes_without_a_reload(
     tess.context.close()
 
 
+def test_quote_priced_then_accepted_with_a_po_number(
+    browser: Browser, server: str, running: WorkerThread, database: Database
+) -> None:
+    alice = signed_in(browser, server, "alice@acme.example")
+    alice.goto(f"{server}/requests/new/quote")
+    alice.locator("#items-0-product").select_option("GoToMeeting Business")
+    alice.locator("#items-0-seats").fill("10")
+    alice.get_by_role("button", name="Send to a technician").click()
+    expect(alice.locator(".status")).to_contain_text("Submitted")
+    request_id = int(re.search(r"/requests/(\d+)", alice.url).group(1))  # type: ignore[union-attr]
+
+    tess = signed_in(browser, server, "tess@logmein.example")
+    tess.goto(f"{server}/console/tasks/{request_id}")
+    tess.get_by_role("button", name="Claim").click()
+    tess.get_by_label("Discount (%)").fill("10")
+    tess.get_by_role("button", name="Approve and send the quote").click()
+    wait_for(lambda: request_status(database, request_id) == "quoted", what="the quote")
+
+    # 10 seats x 192.00 a year, less 10 %: the contact sees it without reloading.
+    expect(alice.locator(".quote")).to_contain_text("1,728.00", timeout=15_000)
+    shot(alice, "quote-priced")
+    alice.get_by_label("Your PO number").fill("ACME-Q-2027")
+    alice.get_by_role("button", name="Accept the quote").click()
+    wait_for(lambda: request_status(database, request_id) == "completed", what="the purchase order")
+    alice.goto(f"{server}/purchase-orders/")
+    expect(alice.get_by_role("link", name="ACME-Q-2027")).to_be_visible()
+    alice.context.close()
+    tess.context.close()
+
+
+def test_form_request_answered_with_a_document(
+    browser: Browser, server: str, running: WorkerThread, database: Database
+) -> None:
+    alice = signed_in(browser, server, "alice@acme.example")
+    alice.goto(f"{server}/requests/new/form_request")
+    alice.get_by_label("Form", exact=True).select_option("vendor_form")
+    alice.get_by_label("Details").fill("Supplier registration for ACME procurement")
+    alice.get_by_role("button", name="Send to a technician").click()
+    request_id = int(re.search(r"/requests/(\d+)", alice.url).group(1))  # type: ignore[union-attr]
+    tess = signed_in(browser, server, "tess@logmein.example")
+    tess.goto(f"{server}/console/tasks/{request_id}")
+    tess.get_by_role("button", name="Claim").click()
+    tess.get_by_role("button", name="Approve").click()
+    wait_for(lambda: request_status(database, request_id) == "completed", what="the document")
+    alice.reload()
+    with alice.expect_download() as download:
+        alice.get_by_role("link", name=re.compile("PDF")).first.click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
+    shot(alice, "form-request-answered")
+    alice.context.close()
+    tess.context.close()
+
+
 def test_w9_download_and_the_technician_pages_closed_to_contacts(
     browser: Browser, server: str, demo: None
 ) -> None:
