@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from flask import Flask, jsonify, render_template
-from flask_babel import format_currency, format_timedelta, get_locale
+from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -54,6 +54,12 @@ def duration(seconds: int) -> str:
     return str(format_timedelta(timedelta(seconds=seconds), threshold=1.5))
 
 
+def when(moment: datetime | str) -> str:
+    """A date and time in the reader's language and the portal's time zone."""
+    value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return str(format_datetime(value, "medium"))
+
+
 def money(amount: Decimal, currency: str) -> str:
     return str(format_currency(amount, currency))
 
@@ -67,6 +73,7 @@ def init_app(app: Flask) -> None:
         frequency_label=frequency_label,
         money=money,
         duration=duration,
+        when=when,
         get_locale=get_locale,
         open_statuses=sorted({*OPEN_STATUSES, Status.APPROVED}),
     )
