@@ -212,12 +212,7 @@ def render_vendor_form(
 ) -> bytes:
     """Vendor-registration form: LogMeIn's details as a supplier, for the customer's records."""
     pdf = _Document(f"Vendor registration form - {vendor.name}", _today(generated_on))
-    pdf.heading("Vendor (supplier) details")
-    _vendor_facts(pdf, vendor)
-    pdf.heading("Customer")
-    pdf.field("Account", account_name)
-    pdf.field("Details requested", details)
-    return pdf.render()
+    return _vendor_and_customer(pdf, vendor, account_name, details)
 
 
 def render_regional_form(
@@ -231,10 +226,17 @@ def render_regional_form(
     """A regional vendor form, titled for its region."""
     pdf = _Document(f"Regional vendor form - {region}", _today(generated_on))
     pdf.field("Region", region)
+    return _vendor_and_customer(pdf, vendor, account_name, details)
+
+
+def _vendor_and_customer(
+    pdf: _Document, vendor: VendorSettings, account: str, details: str
+) -> bytes:
+    """What every vendor form states: LogMeIn as the supplier, then the customer's request."""
     pdf.heading("Vendor (supplier) details")
     _vendor_facts(pdf, vendor)
     pdf.heading("Customer")
-    pdf.field("Account", account_name)
+    pdf.field("Account", account)
     pdf.field("Details requested", details)
     return pdf.render()
 
