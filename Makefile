@@ -23,9 +23,13 @@ lint: install
 	$(VENV)/bin/mypy portal workflows activities
 
 # Browser tests drive Debian's Chromium (never a downloaded browser) and inject axe-core.
-browser:
+browser: node_modules/.package-lock.json
 	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
-	test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
+
+# axe-core, pinned in package-lock.json, from the npm registry; again whenever the lock changes.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
 
 # The suite runs on SQLite, then again on PostgreSQL when PORTAL_TEST_DATABASE_URL names one.
 test: lint browser

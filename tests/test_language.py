@@ -59,3 +59,26 @@ def test_before_sign_in_the_session_keeps_it_and_next_stays_local(app: Flask) ->
     )
     assert refused.status_code == 302
     assert '<html lang="en">' in browser.get("/login").text
+
+
+def test_a_choice_made_before_sign_in_goes_onto_the_profile_and_outlasts_sign_out(
+    app: Flask, demo: None, database: Database
+) -> None:
+    browser = app.test_client()
+    page = browser.get("/login", headers={"Accept-Language": "en"})
+    browser.post(
+        "/language",
+        data={"language": "fr", "next": "/login", "csrf_token": csrf_token(page.text)},
+    )
+    login(browser, "alice@acme.example")
+    home = browser.get("/", headers={"Accept-Language": "en"})
+    assert '<html lang="fr">' in home.text
+    with database.session() as session:
+        assert (
+            session.scalar(sa.select(User.language).where(User.email == "alice@acme.example"))
+            == "fr"
+        )
+    signed_out = browser.post("/logout", data={"csrf_token": csrf_token(home.text)})
+    assert signed_out.status_code == 302
+    after = browser.get("/login", headers={"Accept-Language": "en"})
+    assert '<html lang="fr">' in after.text and "Vous êtes déconnecté." in after.text
