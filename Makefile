@@ -3,23 +3,36 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
+LOCK := requirements.lock
+UV_VERSION := 0.13.9
 
-.PHONY: install run test lint clean translations bench browser screenshots
+.PHONY: install lock run test lint clean translations bench browser screenshots
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Every Python package at the exact version and hash of the lock; the project itself on top.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
 	$(VENV)/bin/pybabel compile -d portal/translations
 	touch $(STAMP)
+
+# Refreshes the lock after a change to pyproject.toml's dependencies (or to take new releases):
+# every package of every platform, with hashes, resolved by uv.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet 'uv==$(UV_VERSION)'
+	$(VENV)/bin/uv pip compile --quiet --universal --generate-hashes --extra dev \
+		--python-version 3.11 --upgrade pyproject.toml -o $(LOCK)
 
 run: install
 	$(VENV)/bin/portal dev
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy portal workflows activities
 
 # Browser tests drive Debian's Chromium (never a downloaded browser) and inject axe-core.
@@ -31,9 +44,15 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# The suite runs on SQLite, then again on PostgreSQL when PORTAL_TEST_DATABASE_URL names one.
+# The suite runs at a fixed business date on SQLite, then again on PostgreSQL when
+# PORTAL_TEST_DATABASE_URL names one; the date-sensitive tests (marked `dates`) run once more at
+# each of TEST_DATES: month ends, a leap day, the end of a year.
+TEST_DATES := 2027-01-31 2027-06-30 2027-12-31 2028-02-29
 test: lint browser
 	env -u PORTAL_TEST_DATABASE_URL $(VENV)/bin/pytest
+	for day in $(TEST_DATES); do \
+		env -u PORTAL_TEST_DATABASE_URL $(VENV)/bin/pytest -q -m dates --today=$$day || exit 1; \
+	done
 	if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then $(VENV)/bin/pytest; fi
 
 # Extract every message to translate, then merge them into each language's catalogue: new ones
@@ -56,4 +75,4 @@ bench: install
 
 # Refreshes docs/screenshots/*.png, the pictures the README shows.
 screenshots: install browser
-	$(VENV)/bin/pytest -q tests/test_browser.py
+	PORTAL_SCREENSHOTS=1 $(VENV)/bin/pytest -q tests/test_browser.py

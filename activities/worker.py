@@ -10,6 +10,7 @@ from temporalio.worker import PollerBehaviorAutoscaling, PollerBehaviorSimpleMax
 
 from activities.request_activities import RequestActivities
 from activities.subscription_activities import SubscriptionActivities
+from portal import clock
 from portal.config import Settings
 from portal.db import Database
 from workflows.request_workflow import RequestWorkflow
@@ -25,7 +26,9 @@ def build_worker(
     max_concurrent_workflow_tasks: int = 50,
     autoscale: bool = False,
 ) -> Worker:
-    requests = RequestActivities(database, settings or Settings.from_env())
+    settings = settings or Settings.from_env()
+    clock.set_shift(settings.clock_shift)
+    requests = RequestActivities(database, settings)
     subscriptions = SubscriptionActivities(database)
     pollers = PollerBehaviorAutoscaling() if autoscale else PollerBehaviorSimpleMaximum(5)
     return Worker(

@@ -18,10 +18,10 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from portal import clock
 from portal.db import Database
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.devserver import start_temporal, wait_for_port
@@ -182,7 +182,7 @@ def summary(values: Sequence[float]) -> dict[str, float]:
 
 def machine() -> dict[str, Any]:
     return {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "date": clock.now().isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
         "python": platform.python_version(),
         "database": "postgresql"

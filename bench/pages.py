@@ -27,8 +27,9 @@ from bench.common import (
     token_for,
     write_results,
 )
+from portal import clock
 from portal.devserver import wait_for_port
-from portal.models import Account, BillingRequest, User, utcnow
+from portal.models import Account, BillingRequest, User
 
 WORKERS, THREADS = 2, 8
 
@@ -62,7 +63,7 @@ def add_pending(bench: Stack, count: int) -> None:
         alice = session.scalar(sa.select(User).where(User.email == "alice@acme.example"))
         acme = session.scalar(sa.select(Account).where(Account.name == "Acme Corporation"))
         assert alice is not None and acme is not None
-        now = utcnow()
+        now = clock.now()
         session.execute(
             sa.insert(BillingRequest),
             [

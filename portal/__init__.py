@@ -9,7 +9,7 @@ from flask import Flask, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from portal import db, temporal_bridge
+from portal import clock, db, temporal_bridge
 from portal.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +30,7 @@ def create_app(
     **overrides: Any,
 ) -> Flask:
     settings = settings or Settings.from_env()
+    clock.set_shift(settings.clock_shift)
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -81,6 +82,8 @@ class Settings:
     quote_valid_days: int = 30
     # Reverse proxies in front of the web app whose X-Forwarded-For/-Proto are to be believed.
     trusted_proxies: int = 0
+    # Business time minus real time (`portal.clock`): always zero outside development.
+    clock_shift: timedelta = timedelta(0)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -139,4 +142,12 @@ class Settings:
             vendor=vendor,
             quote_valid_days=_env_int("PORTAL_QUOTE_VALID_DAYS", 30),
             trusted_proxies=_env_int("PORTAL_TRUSTED_PROXIES", 0),
+            clock_shift=_clock_shift(development),
         )
+
+
+def _clock_shift(development: bool) -> timedelta:
+    days = _env_int("PORTAL_CLOCK_SHIFT_DAYS", 0)
+    if days and not development:
+        raise RuntimeError("PORTAL_CLOCK_SHIFT_DAYS may only be set in development")
+    return timedelta(days=days)

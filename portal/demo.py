@@ -9,6 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from portal import clock
 from portal.accounts import create_account, create_user
 from portal.billing_centre.invoices import Line, issue_invoice
 from portal.billing_centre.payments import SandboxProcessor
@@ -57,7 +58,7 @@ PLANS = {f"{product} {tier}": price for product, tier, _rank, price in PRICE_LIS
 
 def seed_demo(session: orm.Session, today: date | None = None) -> bool:
     """Create the demo data; False (and nothing written) when it exists already."""
-    today = today or date.today()
+    today = today or clock.today()
     created = _seed_corporate(session, today)
     return _seed_billing_centre(session, today) or created
 

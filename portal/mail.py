@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from portal import clock
 from portal.config import SmtpSettings
 from portal.db import Database
 from portal.models import OutboxMessage
@@ -53,7 +53,7 @@ def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
     message["From"] = sender
     message["To"] = row.recipient_email
     message["Subject"] = row.subject
-    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Date"] = format_datetime(clock.now())
     created = int(row.created_at.timestamp()) if row.created_at else 0
     message["Message-ID"] = f"<outbox.{row.id}.{created}@{domain}>"
     # RFC 3834: tells vacation responders not to answer a notification.
@@ -128,7 +128,7 @@ def deliver_outbox(
                         from_addr=smtp.sender,
                         to_addrs=[row.recipient_email],
                     )
-                    row.sent_at = datetime.now(UTC)
+                    row.sent_at = clock.now()
                 sent += 1
             except smtplib.SMTPServerDisconnected as error:
                 log.warning("SMTP server closed the connection (%s); stopping", _reason(error))

@@ -10,12 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal import clock
 from portal.db import Base
 from workflows.lifecycle import STAFF_ROLES, Role
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UtcDateTime(sa.types.TypeDecorator[datetime]):
@@ -53,7 +50,7 @@ class Account(Base):
     billing_contact_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", use_alter=True, ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
     billing_contact: Mapped[User | None] = orm.relationship(foreign_keys=[billing_contact_id])
     users: Mapped[list[User]] = orm.relationship(
@@ -72,7 +69,7 @@ class User(Base):
     account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
     language: Mapped[str] = mapped_column(sa.String(5), default="en")
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
     account: Mapped[Account | None] = orm.relationship(
         back_populates="users", foreign_keys=[account_id]
@@ -109,7 +106,7 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     user: Mapped[User] = orm.relationship()
@@ -120,7 +117,7 @@ class PurchaseOrder(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
     revisions: Mapped[list[PurchaseOrderRevision]] = orm.relationship(
         back_populates="purchase_order", order_by="PurchaseOrderRevision.number"
@@ -146,7 +143,7 @@ class PurchaseOrderRevision(Base):
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
     # The request whose approval produced this revision: unique, so it is applied once.
     request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("requests.id"), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
     purchase_order: Mapped[PurchaseOrder] = orm.relationship(back_populates="revisions")
     lines: Mapped[list[PurchaseOrderLine]] = orm.relationship(
@@ -239,8 +236,8 @@ class BillingRequest(Base):
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(100))
     timeline: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
     account: Mapped[Account] = orm.relationship()
     requester: Mapped[User] = orm.relationship(foreign_keys=[requester_id])
@@ -251,7 +248,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("requests.id"))
@@ -266,7 +263,7 @@ class OutboxMessage(Base):
     __table_args__ = (sa.UniqueConstraint("dedup_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("requests.id"), index=True)
     recipient_email: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(300))
@@ -308,7 +305,7 @@ class Quote(Base):
     valid_until: Mapped[date]
     po_number: Mapped[str | None] = mapped_column(sa.String(64))
     purchase_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("purchase_orders.id"))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
 
 class Document(Base):
@@ -325,7 +322,7 @@ class Document(Base):
     content: Mapped[bytes] = mapped_column(sa.LargeBinary)
     # A retried activity must not store the same document twice.
     dedup_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
 
 class Invitation(Base):
@@ -337,7 +334,7 @@ class Invitation(Base):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("requests.id"), unique=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -358,8 +355,8 @@ class Subscription(Base):
     period_start: Mapped[date]
     next_billing_date: Mapped[date]
     status: Mapped[str] = mapped_column(sa.String(30), default="active")
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
     plan: Mapped[Plan] = orm.relationship()
 
@@ -377,7 +374,7 @@ class PaymentMethod(Base):
     exp_month: Mapped[int | None]
     exp_year: Mapped[int | None]
     processor_token: Mapped[str] = mapped_column(sa.String(100), default="")
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
 
 class LoginAttempt(Base):
@@ -394,4 +391,4 @@ class LoginAttempt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email_digest: Mapped[str] = mapped_column(sa.String(64))
     address: Mapped[str] = mapped_column(sa.String(64))
-    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now, index=True)

@@ -12,7 +12,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import orm
 
-from portal.models import ApiToken, User, utcnow
+from portal import clock
+from portal.models import ApiToken, User
 
 _hasher = PasswordHasher()
 # Verifying against this when the e-mail is unknown keeps both paths equally slow.
@@ -58,14 +59,16 @@ def _digest(token: str) -> str:
 def issue_token(session: orm.Session, user: User) -> str:
     token = secrets.token_urlsafe(32)
     session.add(
-        ApiToken(user_id=user.id, token_hash=_digest(token), expires_at=utcnow() + TOKEN_LIFETIME)
+        ApiToken(
+            user_id=user.id, token_hash=_digest(token), expires_at=clock.now() + TOKEN_LIFETIME
+        )
     )
     return token
 
 
 def user_for_token(session: orm.Session, token: str) -> User | None:
     row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None or row.expires_at < utcnow() or not row.user.is_active:
+    if row is None or row.expires_at < clock.now() or not row.user.is_active:
         return None
     return row.user
 

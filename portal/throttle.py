@@ -23,8 +23,9 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
+from portal import clock
 from portal.errors import PortalError
-from portal.models import LoginAttempt, User, utcnow
+from portal.models import LoginAttempt, User
 from portal.security import authenticate, normalize_email
 
 WINDOW = timedelta(minutes=15)
@@ -60,7 +61,7 @@ def seconds_to_wait(
     session: orm.Session, digest: str, address: str, now: datetime | None = None
 ) -> int:
     """0 when an attempt may be checked, else how long until one may."""
-    now = now or utcnow()
+    now = now or clock.now()
     since = now - WINDOW
     waits = [
         until
@@ -88,7 +89,7 @@ def _wait(
 
 
 def record_failure(session: orm.Session, digest: str, address: str) -> None:
-    now = utcnow()
+    now = clock.now()
     # Rows older than the window count for nothing any more.
     session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at <= now - WINDOW))
     session.add(LoginAttempt(email_digest=digest, address=address, at=now))

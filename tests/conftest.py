@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from temporalio.worker import Worker
 
 import portal.security
 from activities.worker import build_worker
-from portal import create_app
+from portal import clock, create_app
 from portal.config import Settings, SmtpSettings, TemporalSettings, TimerSettings
 from portal.db import Base, Database
 from portal.demo import DEMO_PASSWORD, seed_demo
@@ -36,6 +37,31 @@ from portal.temporal_bridge import TemporalBridge, connect
 
 # Demo users are created for every test: a cheap hash keeps that fast (production is untouched).
 portal.security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+# The business date the suite runs at, whatever today is: `pytest --today=YYYY-MM-DD` moves it
+# (`make test` runs the date-sensitive tests at several dates across a year).
+DEFAULT_TODAY = "2027-03-10"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--today", default=DEFAULT_TODAY, help="the business date to run at (YYYY-MM-DD)"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "dates: prints or compares dates; run again at other dates by `make test`"
+    )
+    today = date.fromisoformat(config.getoption("--today"))
+    shift = timedelta(days=(today - datetime.now(UTC).date()).days)
+    clock.set_shift(shift)
+    # The processes the tests start (`portal worker`, `portal web`) keep the same clock.
+    os.environ["PORTAL_CLOCK_SHIFT_DAYS"] = str(shift.days)
+
+
+def clock_shift() -> timedelta:
+    return timedelta(seconds=clock.shift_seconds())
 
 
 def free_port() -> int:
@@ -204,6 +230,7 @@ def make_settings(database_url: str, temporal: TemporalSettings, data_dir: Path)
         timers=TimerSettings(review_sla=3600, escalation_sla=4 * 3600, info_timeout=14 * 86400),
         base_url="http://127.0.0.1:5000",
         development=True,
+        clock_shift=clock_shift(),
     )
 
 

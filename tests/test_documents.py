@@ -4,8 +4,6 @@ upload must be, and storing a document once. No worker: nothing here starts a wo
 from __future__ import annotations
 
 import dataclasses
-import re
-import zlib
 from datetime import date
 from decimal import Decimal
 
@@ -15,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from portal import clock
 from portal.accounts import create_account, create_user
 from portal.config import VendorSettings
 from portal.db import Database
@@ -23,6 +22,9 @@ from portal.documents import operations, pdf
 from portal.errors import ValidationFailed
 from portal.models import Account, Document, User
 from tests.conftest import api_token, login
+from tests.pdfs import pdf_text
+
+pytestmark = pytest.mark.dates  # `make test` runs these again at other dates
 
 ALICE = "alice@acme.example"
 BOB = "bob@acme.example"
@@ -37,26 +39,6 @@ VENDOR = VendorSettings(
     email="vendor-forms@logmein.example",
 )
 SMALL_PDF = pdf.render_vendor_form(VENDOR, "Acme Corporation", "for the upload tests")
-
-# -- reading a PDF the way a viewer does -----------------------------------------------------
-
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
-_SHOWN_TEXT = re.compile(rb"\(((?:\\.|[^\\)])*)\)\s*Tj")
-
-
-def pdf_text(data: bytes) -> str:
-    """The text a PDF viewer shows: each page stream inflated, its shown strings unescaped."""
-    assert data.startswith(b"%PDF-"), data[:20]
-    shown: list[str] = []
-    for match in _STREAM.finditer(data):
-        try:
-            stream = zlib.decompress(match.group(1))
-        except zlib.error:
-            stream = match.group(1)  # an uncompressed stream
-        for text in _SHOWN_TEXT.findall(stream):
-            unescaped = re.sub(rb"\\(.)", rb"\1", text)
-            shown.append(unescaped.decode("latin-1"))
-    return "\n".join(shown)
 
 
 def headers(client: FlaskClient, email: str) -> dict[str, str]:
@@ -126,7 +108,7 @@ def test_vendor_form_has_vendor_details_and_the_customers() -> None:
         assert fact in text
     assert "Globex SARL" in text
     assert "Fiche fournisseur pour la compta" in text
-    assert f"Generated on {date.today().isoformat()}" in text
+    assert f"Generated on {clock.today().isoformat()}" in text
 
 
 def test_regional_form_is_titled_for_its_region() -> None:

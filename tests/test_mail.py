@@ -29,7 +29,7 @@ from portal.mail import deliver_outbox
 from portal.models import BillingRequest, OutboxMessage, User
 from portal.notifications import TRANSLATIONS_DIR, compile_catalogs, queue_notification
 from portal.temporal_bridge import TemporalBridge
-from tests.conftest import free_port, login
+from tests.conftest import clock_shift, free_port, login
 from workflows.messages import Audience, QueueNotificationInput
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -316,6 +316,7 @@ def outbox_app(database: Database, database_url: str, tmp_path: Path, developmen
         database_url=database_url,
         secret_key="test-secret-key",
         development=development,
+        clock_shift=clock_shift(),
     )
     # The outbox pages never reach Temporal: a bridge that is never connected will do.
     bridge = TemporalBridge(TemporalSettings(address="127.0.0.1:1"))

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from portal import clock
 from portal.db import Database
 from portal.models import (
     Account,
@@ -26,6 +28,7 @@ from portal.models import (
     User,
 )
 from tests.conftest import WorkerThread, csrf_token, login, request_status, wait_for
+from tests.pdfs import pdf_text
 from tests.test_pages import (
     field_errors,
     flashes,
@@ -36,6 +39,8 @@ from tests.test_pages import (
     signed_in,
     submitted_request_id,
 )
+
+pytestmark = pytest.mark.dates  # `make test` runs these again at other dates
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -247,7 +252,7 @@ def test_quote_is_priced_in_the_console_then_accepted_with_a_po_number(
     assert shown_status(priced.text) == "Quoted"
     wait_for(lambda: request_status(database, request_id) == "quoted", what="quoted")
     total = ((Decimal(1000) + pro_price * 3) * Decimal("0.9")).quantize(Decimal("0.01"))
-    valid_until = date.today() + timedelta(days=45)
+    valid_until = clock.today() + timedelta(days=45)
 
     page = client.get(f"/requests/{request_id}")
     assert shown_status(page.text) == "Quoted"
@@ -258,14 +263,15 @@ def test_quote_is_priced_in_the_console_then_accepted_with_a_po_number(
     assert f'href="/requests/{request_id}/quote.pdf"' in page.text
     pdf = client.get(f"/requests/{request_id}/quote.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    assert pdf.data.startswith(b"%PDF-")
+    quote = pdf_text(pdf.data)
+    assert f"{total:,.2f} USD" in quote and valid_until.isoformat() in quote
     chloe = signed_in(app, "chloe@globex.example")
     assert chloe.get(f"/requests/{request_id}/quote.pdf").status_code == 404
 
     # The technician extends the validity.
     task = tess.get(task_url(request_id))
     assert f'action="{task_url(request_id)}/extend-quote"' in task.text
-    later = date.today() + timedelta(days=60)
+    later = clock.today() + timedelta(days=60)
     extended = follow(
         tess, console_post(tess, request_id, "extend-quote", valid_until=later.isoformat())
     )
@@ -575,7 +581,8 @@ def test_form_request_is_approved_and_its_pdf_downloaded_by_the_account_only(
     assert f'href="/documents/{document_id}"' in page.text
     download = client.get(f"/documents/{document_id}")
     assert download.status_code == 200
-    assert download.mimetype == "application/pdf" and download.data.startswith(b"%PDF-")
+    assert download.mimetype == "application/pdf"
+    assert "Acme Corporation" in pdf_text(download.data)
     assert (
         signed_in(app, "chloe@globex.example").get(f"/documents/{document_id}").status_code == 404
     )

@@ -38,7 +38,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 import portal.security
 import portal.throttle
-from portal import create_app
+from portal import clock, create_app
 from portal.api import TASK_ACTIONS
 from portal.billing_centre.invoices import Line, issue_invoice
 from portal.config import TemporalSettings, VendorSettings
@@ -54,7 +54,6 @@ from portal.models import (
     PurchaseOrder,
     Subscription,
     User,
-    utcnow,
 )
 from portal.security_headers import CONTENT_SECURITY_POLICY
 from portal.temporal_bridge import TemporalBridge
@@ -315,7 +314,7 @@ def world(app: Flask, running: WorkerThread, database: Database) -> World:
             Invitation(
                 user_id=bob.id,
                 token_hash=hashlib.sha256(invitation_token.encode()).hexdigest(),
-                expires_at=utcnow() + timedelta(days=1),
+                expires_at=clock.now() + timedelta(days=1),
             )
         )
     return World(objects, tokens, invitation_token)
@@ -819,7 +818,7 @@ def test_a_success_clears_the_emails_failures_and_the_window_ends(
     # Fifteen minutes later, the failures count for nothing.
     with database.session() as session:
         session.execute(
-            sa.update(LoginAttempt).values(at=utcnow() - timedelta(minutes=15, seconds=1))
+            sa.update(LoginAttempt).values(at=clock.now() - timedelta(minutes=15, seconds=1))
         )
     assert sign_in_api(client, PETER, DEMO_PASSWORD).status_code == 201
 

@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from portal import clock
 from portal.billing_requests.operations import actor_for, start_request_workflow
 from portal.billing_requests.types import kind_of
 from portal.db import Database
 from portal.errors import ValidationFailed
-from portal.models import Account, BillingRequest, Invitation, OutboxMessage, User, utcnow
+from portal.models import Account, BillingRequest, Invitation, OutboxMessage, User
 from portal.request_types.contact_change import invitation_for
 from tests.test_workflow_timers import eventually, fast_forward, has_mail, with_time_skipping
 from workflows.messages import (
@@ -26,6 +27,8 @@ from workflows.messages import (
     workflow_id_for,
 )
 from workflows.request_workflow import RequestWorkflow
+
+pytestmark = pytest.mark.dates  # `make test` runs these again at other dates
 
 DAY = 86400
 TIMERS = RequestTimers(
@@ -68,7 +71,8 @@ def stored_request(
             account_id=alice.account_id,
             requester=actor_for(alice),
             payload=clean,
-            submitted_at=utcnow().isoformat(),
+            submitted_at=clock.now().isoformat(),
+            clock_shift_seconds=clock.shift_seconds(),
             timers=TIMERS,
         )
 
@@ -145,7 +149,7 @@ def test_frequency_change_takes_effect_at_the_renewal(database: Database, demo: 
     with database.session() as session:
         acme = session.get(Account, start.account_id)
         assert acme is not None and acme.next_renewal is not None
-        days_to_renewal = (acme.next_renewal - utcnow().date()).days
+        days_to_renewal = (acme.next_renewal - clock.now().date()).days
 
     async def scenario(env: WorkflowEnvironment) -> None:
         handle = await approved_by_tess(env, database, start)

@@ -8,15 +8,17 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from temporalio.client import WorkflowHandle
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
 from activities.worker import build_worker
+from portal import clock
 from portal.billing_requests.operations import actor_for, start_request_workflow
 from portal.db import Database
 from portal.devserver import temporal_binary
-from portal.models import BillingRequest, OutboxMessage, PurchaseOrder, User, utcnow
+from portal.models import BillingRequest, OutboxMessage, PurchaseOrder, User
 from portal.purchase_orders.operations import validate_po_edit
 from workflows.messages import (
     ClaimInput,
@@ -27,6 +29,8 @@ from workflows.messages import (
 )
 from workflows.request_workflow import RequestWorkflow
 from workflows.search import dev_server_flags
+
+pytestmark = pytest.mark.dates  # `make test` runs these again at other dates
 
 HOUR = 3600
 TIMERS = RequestTimers(
@@ -62,7 +66,8 @@ def store_request(database: Database) -> tuple[StartRequestInput, int]:
             account_id=alice.account_id,
             requester=actor_for(alice),
             payload=payload,
-            submitted_at=utcnow().isoformat(),
+            submitted_at=clock.now().isoformat(),
+            clock_shift_seconds=clock.shift_seconds(),
             timers=TIMERS,
         )
         tess = session.scalar(sa.select(User).where(User.email == "tess@logmein.example"))

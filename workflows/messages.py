@@ -44,6 +44,8 @@ class StartRequestInput:
     started_by_staff: bool = False
     # False when approving leads straight to applying (no quote to price, no date to plan).
     prepares_approval: bool = True
+    # Business time minus `workflow.now()` (portal.clock); zero in production.
+    clock_shift_seconds: int = 0
 
 
 @dataclass(frozen=True)

@@ -222,7 +222,7 @@ class RequestWorkflow:
     @extend_quote.validator
     def _validate_extend_quote(self, input: ExtendQuoteInput) -> None:
         self._check(Action.EXTEND_QUOTE, input.actor)
-        if _end_of_day(input.valid_until) <= workflow.now().isoformat():
+        if _end_of_day(input.valid_until) <= self._now().isoformat():
             raise ApplicationError(
                 "The new date must be in the future", type="Invalid", non_retryable=True
             )
@@ -275,9 +275,7 @@ class RequestWorkflow:
         timers = self._input.timers
         while self._status in OPEN_STATUSES or self._preparing:
             if self._status == Status.WAITING_FOR_CUSTOMER:
-                due: datetime | None = workflow.now() + timedelta(
-                    seconds=timers.info_timeout_seconds
-                )
+                due: datetime | None = self._now() + timedelta(seconds=timers.info_timeout_seconds)
             elif not self._reminded:
                 due = submitted_at + timedelta(seconds=timers.review_sla_seconds)
             elif not self._escalated:
@@ -305,7 +303,7 @@ class RequestWorkflow:
             assert self._plan is not None and self._plan.due_at is not None
             expires = datetime.fromisoformat(self._plan.due_at)
             remind_at = expires - reminder
-            due = remind_at if not self._quote_reminded and workflow.now() < remind_at else expires
+            due = remind_at if not self._quote_reminded and self._now() < remind_at else expires
             if await self._wait_for_change(due):
                 continue
             if due == remind_at:
@@ -380,7 +378,7 @@ class RequestWorkflow:
 
     async def _wait_for_change(self, due: datetime | None) -> bool:
         """Wait for any state change; False when `due` came first."""
-        timeout = None if due is None else max(due - workflow.now(), timedelta(milliseconds=1))
+        timeout = None if due is None else max(due - self._now(), timedelta(milliseconds=1))
         before = self._state()
         try:
             await workflow.wait_condition(
@@ -389,6 +387,10 @@ class RequestWorkflow:
         except TimeoutError:
             return False
         return True
+
+    def _now(self) -> datetime:
+        """Business time, as the portal's clock tells it (zero shift outside development)."""
+        return workflow.now() + timedelta(seconds=self._input.clock_shift_seconds)
 
     def _state(self) -> tuple[str, int, bool]:
         return (self._status, self._version, self._preparing)
@@ -435,7 +437,7 @@ class RequestWorkflow:
     def _record(self, actor: Actor, event: str, note: str = "") -> None:
         self._timeline.append(
             TimelineEvent(
-                at=workflow.now().isoformat(),
+                at=self._now().isoformat(),
                 actor_id=actor.user_id or None,
                 actor_name=actor.name,
                 event=event,

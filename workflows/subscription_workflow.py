@@ -20,6 +20,7 @@ def end_workflow_id(subscription_id: int, ends_on: str) -> str:
 class EndSubscriptionInput:
     subscription_id: int
     ends_on: str  # ISO date: the end of the paid period
+    clock_shift_seconds: int = 0  # business time minus workflow.now() (portal.clock)
 
 
 @workflow.defn
@@ -27,7 +28,8 @@ class SubscriptionEndWorkflow:
     @workflow.run
     async def run(self, input: EndSubscriptionInput) -> bool:
         ends_at = datetime.fromisoformat(f"{input.ends_on}T00:00:00+00:00")
-        await workflow.sleep(max(ends_at - workflow.now(), timedelta(seconds=1)))
+        now = workflow.now() + timedelta(seconds=input.clock_shift_seconds)
+        await workflow.sleep(max(ends_at - now, timedelta(seconds=1)))
         # The activity ends it only if it is still pending cancellation (not undone meanwhile).
         ended: bool = await workflow.execute_activity(
             END_SUBSCRIPTION,

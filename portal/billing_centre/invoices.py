@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
+from portal import clock
 from portal.errors import Forbidden, NotFound
 from portal.models import Account, Invoice, InvoiceLine, User
 
@@ -36,7 +37,7 @@ def issue_invoice(
     issued_on: date | None = None,
     purchase_order_id: int | None = None,
 ) -> Invoice:
-    issued_on = issued_on or date.today()
+    issued_on = issued_on or clock.today()
     amounts = [(line.unit_price * line.quantity).quantize(CENT, ROUND_HALF_UP) for line in lines]
     subtotal = sum(amounts, Decimal(0))
     tax = (subtotal * TAX_RATES.get(account.country, Decimal(0))).quantize(CENT, ROUND_HALF_UP)

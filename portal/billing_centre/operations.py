@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
+from portal import clock
 from portal.billing_centre.invoices import Line, issue_invoice
 from portal.billing_centre.payments import CardRejected, PaymentProcessor
 from portal.billing_centre.proration import (
@@ -25,7 +26,7 @@ from portal.billing_centre.proration import (
     preview_change,
 )
 from portal.errors import Conflict, Forbidden, NotFound, PortalError, ValidationFailed
-from portal.models import Account, AuditEntry, PaymentMethod, Plan, Subscription, User, utcnow
+from portal.models import Account, AuditEntry, PaymentMethod, Plan, Subscription, User
 
 USABLE = ("active", "pending_cancellation")
 REFUSALS = {
@@ -158,7 +159,7 @@ def preview(
             Decimal("0.00"), Decimal("0.00"), subscription.next_billing_date, Refusal.NOT_ACTIVE
         )
     return preview_change(
-        holding_of(subscription), price_of(target.plan), target.seats, today or date.today()
+        holding_of(subscription), price_of(target.plan), target.seats, today or clock.today()
     )
 
 
@@ -221,7 +222,7 @@ def _apply(
     before = {"plan": subscription.plan.name, "seats": subscription.seats}
     invoice_id = None
     if result.amount_due > 0:
-        subscription.period_start = date.today()
+        subscription.period_start = clock.today()
         line = Line(
             f"{target.plan.name} x {target.seats} ({_l('prorated change')})", 1, result.amount_due
         )
@@ -235,7 +236,7 @@ def _apply(
     subscription.plan_id, subscription.plan = target.plan.id, target.plan
     subscription.seats = target.seats
     subscription.next_billing_date = result.new_billing_date
-    subscription.updated_at = utcnow()
+    subscription.updated_at = clock.now()
     _audit(
         session,
         account,
@@ -335,7 +336,7 @@ def add_subscription(
             product=plan.product,
         )
         raise Conflict(str(message))
-    amount, next_billing = first_charge(price_of(plan), seats, period, date.today())
+    amount, next_billing = first_charge(price_of(plan), seats, period, clock.today())
     _collect(session, processor, account, amount, f"{plan.name} x {seats}")
     subscription = Subscription(
         account_id=account.id,
@@ -343,7 +344,7 @@ def add_subscription(
         plan=plan,
         seats=seats,
         period=period,
-        period_start=date.today(),
+        period_start=clock.today(),
         next_billing_date=next_billing,
         status="active",
     )
@@ -378,7 +379,7 @@ def cancel_subscription(
     if subscription.status != "active":
         raise Conflict(str(_l("Only an active subscription can be cancelled.")))
     subscription.status = "pending_cancellation"
-    subscription.updated_at = utcnow()
+    subscription.updated_at = clock.now()
     _audit(
         session,
         account,
@@ -395,7 +396,7 @@ def undo_cancel(session: orm.Session, user: User, subscription: Subscription) ->
     if subscription.status != "pending_cancellation":
         raise Conflict(str(_l("This subscription is not pending cancellation.")))
     subscription.status = "active"
-    subscription.updated_at = utcnow()
+    subscription.updated_at = clock.now()
     _audit(
         session,
         account,
@@ -415,13 +416,13 @@ def reactivate(
     if subscription.status not in ("expired", "cancelled"):
         raise Conflict(str(_l("Only an expired or cancelled subscription can be reactivated.")))
     amount, next_billing = first_charge(
-        price_of(subscription.plan), subscription.seats, subscription.period, date.today()
+        price_of(subscription.plan), subscription.seats, subscription.period, clock.today()
     )
     _collect(
         session, processor, account, amount, f"{subscription.plan.name} x {subscription.seats}"
     )
     subscription.status = "active"
-    subscription.period_start, subscription.next_billing_date = date.today(), next_billing
+    subscription.period_start, subscription.next_billing_date = clock.today(), next_billing
     issue_invoice(
         session,
         account,
@@ -451,7 +452,7 @@ def end_subscription(session: orm.Session, subscription_id: int, ends_on: str) -
     ):
         return False
     subscription.status = "cancelled"
-    subscription.updated_at = utcnow()
+    subscription.updated_at = clock.now()
     return True
 
 
@@ -490,7 +491,7 @@ def save_card(
         token.exp_year,
         token.token,
     )
-    method.updated_at = utcnow()
+    method.updated_at = clock.now()
     session.flush()
     return method
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Protocol
+
+from portal import clock
 
 # Documented sandbox cards: number → (brand, outcome). Any other valid number is declined.
 SANDBOX_CARDS = {
@@ -66,7 +67,7 @@ class SandboxProcessor:
         number = number.replace(" ", "").replace("-", "")
         if not number.isdigit() or not 13 <= len(number) <= 19 or not luhn_valid(number):
             raise CardRejected("invalid_number")
-        today = date.today()
+        today = clock.today()
         if not 1 <= exp_month <= 12 or (exp_year, exp_month) < (today.year, today.month):
             raise CardRejected("expired_card")
         if not cvc.isdigit() or not 3 <= len(cvc) <= 4:

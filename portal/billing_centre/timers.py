@@ -10,6 +10,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
+from portal import clock
 from portal.errors import ServiceUnavailable
 from portal.models import Subscription
 from portal.temporal_bridge import TemporalBridge, TemporalUnavailable
@@ -22,7 +23,9 @@ from workflows.subscription_workflow import (
 
 def schedule_end(session: orm.Session, bridge: TemporalBridge, subscription: Subscription) -> None:
     """Commit the pending cancellation only once its timer runs; else roll back and say so."""
-    end = EndSubscriptionInput(subscription.id, subscription.next_billing_date.isoformat())
+    end = EndSubscriptionInput(
+        subscription.id, subscription.next_billing_date.isoformat(), clock.shift_seconds()
+    )
 
     async def start(client: Client) -> None:
         await client.start_workflow(

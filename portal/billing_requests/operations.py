@@ -25,6 +25,7 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from portal import clock
 from portal.billing_requests.types import RequestKind, kind_of
 from portal.config import TimerSettings
 from portal.documents.operations import check_upload, store_document
@@ -37,7 +38,7 @@ from portal.errors import (
     ValidationFailed,
     refusal_message,
 )
-from portal.models import Account, BillingRequest, Document, User, utcnow
+from portal.models import Account, BillingRequest, Document, User
 from portal.purchase_orders.operations import FieldChange
 from portal.request_types import quote
 from portal.temporal_bridge import TemporalBridge, TemporalUnavailable
@@ -349,6 +350,7 @@ def submit_request(
         ),
         started_by_staff=user.is_staff,
         prepares_approval=kind.prepares_approval,
+        clock_shift_seconds=clock.shift_seconds(),
     )
     request.timeline = [_event_dict(start)]
     try:
@@ -569,7 +571,7 @@ def _future_date(value: Any) -> str:
         wanted = date.fromisoformat(str(value))
     except ValueError:
         wanted = None
-    if wanted is None or wanted <= date.today():
+    if wanted is None or wanted <= clock.today():
         raise ValidationFailed(
             str(_l("Please correct the highlighted fields.")),
             {"valid_until": str(_l("A date after today, e.g. 2027-01-31."))},
@@ -655,7 +657,7 @@ def project_snapshot(session: orm.Session, snapshot: RequestSnapshot) -> bool:
         "escalated": snapshot.escalated,
         "timeline": [dataclasses.asdict(event) for event in snapshot.timeline],
         "version": snapshot.version,
-        "updated_at": utcnow(),
+        "updated_at": clock.now(),
     }
     if snapshot.result is not None:
         values["result"] = snapshot.result

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
-from portal import settings_of
+from portal import clock, settings_of
 from portal.auth import current, staff_required
 from portal.billing_requests import operations
 from portal.billing_requests.forms import StaffContactChangeForm
@@ -22,7 +22,7 @@ from portal.console.forms import ExtendQuoteForm, InquiryAnswerForm, QuoteApprov
 from portal.db import get_session
 from portal.errors import PortalError, ValidationFailed
 from portal.forms import ConfirmForm, OptionalTextForm, ReassignForm, RequiredTextForm
-from portal.models import Account, BillingRequest, utcnow
+from portal.models import Account, BillingRequest
 from portal.request_types.quote import active_plans, quote_for
 from portal.temporal_bridge import get_bridge
 from portal.views_support import report
@@ -72,7 +72,7 @@ def queue() -> ResponseReturnValue:
         page=_page_arg(),
     )
     page = operations.technician_queue(session, current(), filters)
-    timers, now = settings_of(current_app).timers, utcnow()
+    timers, now = settings_of(current_app).timers, clock.now()
     return render_template(
         "console/queue.html",
         page=page,

@@ -16,6 +16,7 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
+from portal import clock
 from portal.config import VendorSettings
 
 Amount = Decimal | int | float | str
@@ -161,7 +162,7 @@ class _Document(FPDF):
 
 
 def _today(generated_on: date | None) -> date:
-    return generated_on or datetime.now(UTC).date()
+    return generated_on or clock.now().date()
 
 
 def _vendor_facts(pdf: _Document, vendor: VendorSettings) -> None:

@@ -13,10 +13,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
+from portal import clock
 from portal.accounts import EMAIL, MIN_PASSWORD
 from portal.config import Settings
 from portal.errors import ValidationFailed
-from portal.models import Account, AuditEntry, Invitation, User, utcnow
+from portal.models import Account, AuditEntry, Invitation, User
 from portal.purchase_orders.operations import FieldChange
 from portal.request_types.common import FieldErrors
 from portal.security import hash_password, normalize_email
@@ -93,7 +94,7 @@ def apply_contact_change(
             user_id=successor.id,
             request_id=change.request_id,
             token_hash=hashlib.sha256(token.encode()).hexdigest(),
-            expires_at=utcnow() + timedelta(seconds=settings.timers.invitation),
+            expires_at=clock.now() + timedelta(seconds=settings.timers.invitation),
         )
         session.add(invitation)
         session.flush()
@@ -138,7 +139,7 @@ def _tell(
     if link:
         context["link"] = link
         context["expires_at"] = (
-            utcnow() + timedelta(seconds=settings.timers.invitation)
+            clock.now() + timedelta(seconds=settings.timers.invitation)
         ).isoformat()
     notification = QueueNotificationInput(
         request_id=request_id, event=event, audience="requester", context=context
@@ -151,7 +152,7 @@ def expire_invitation(session: orm.Session, invitation_id: int) -> bool:
     invitation = session.get(Invitation, invitation_id)
     if invitation is None or invitation.used_at is not None or invitation.revoked_at is not None:
         return False
-    invitation.revoked_at = utcnow()
+    invitation.revoked_at = clock.now()
     return True
 
 
@@ -162,7 +163,7 @@ def invitation_for(session: orm.Session, token: str) -> Invitation:
         invitation is None
         or invitation.used_at is not None
         or invitation.revoked_at is not None
-        or invitation.expires_at < utcnow()
+        or invitation.expires_at < clock.now()
     ):
         raise ValidationFailed(str(_l("This link is no longer valid. Ask LogMeIn for a new one.")))
     return invitation
@@ -176,5 +177,5 @@ def accept_invitation(session: orm.Session, token: str, password: str) -> User:
             {"password": str(_l("At least %(n)d characters.", n=MIN_PASSWORD))},
         )
     invitation.user.password_hash = hash_password(password)
-    invitation.used_at = utcnow()
+    invitation.used_at = clock.now()
     return invitation.user

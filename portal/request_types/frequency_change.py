@@ -3,12 +3,13 @@ services agree; an approved change is scheduled and takes effect at the next ren
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
+from portal import clock
 from portal.config import Settings
 from portal.models import Account, AuditEntry
 from portal.purchase_orders.operations import FieldChange
@@ -51,7 +52,7 @@ def schedule_frequency_change(
     """The change waits for the next renewal (today when none is set or it is past)."""
     account = session.get(Account, change.account_id)
     assert account is not None
-    effective = max(account.next_renewal or date.today(), date.today())
+    effective = max(account.next_renewal or clock.today(), clock.today())
     due = datetime(effective.year, effective.month, effective.day, tzinfo=UTC)
     return ApprovalPlan(
         status=Status.SCHEDULED,
@@ -77,4 +78,4 @@ def apply_frequency_change(
             )
         )
         account.billing_frequency = frequency
-    return {"frequency": frequency, "effective_on": date.today().isoformat()}
+    return {"frequency": frequency, "effective_on": clock.today().isoformat()}

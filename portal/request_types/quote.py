@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 from temporalio.exceptions import ApplicationError
 
+from portal import clock
 from portal.config import Settings
 from portal.errors import ValidationFailed
 from portal.models import Account, AuditEntry, Plan, Quote, User
@@ -167,7 +168,7 @@ def _new_quote(session: orm.Session, change: ChangeInput, pricing: dict[str, Any
         subtotal=subtotal,
         total=total,
         currency=next(iter(plans.values())).currency if plans else "USD",
-        valid_until=date.today() + timedelta(days=pricing["valid_days"]),
+        valid_until=clock.today() + timedelta(days=pricing["valid_days"]),
     )
     session.add(quote)
     session.flush()
