@@ -8,8 +8,8 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.worker import PollerBehaviorAutoscaling, PollerBehaviorSimpleMaximum, Worker
 
-from activities.request_activities import RequestActivities
-from activities.subscription_activities import SubscriptionActivities
+from activities.billing import SubscriptionActivities
+from activities.requests import RequestActivities
 from portal import clock
 from portal.config import Settings
 from portal.db import Database

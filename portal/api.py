@@ -10,15 +10,13 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from portal import settings_of
+from portal.accounts.security import issue_token, user_for_token
+from portal.accounts.throttle import Throttled, sign_in
 from portal.billing_requests import operations as requests_ops
-from portal.db import get_session
 from portal.errors import Forbidden, NotFound, PortalError, ValidationFailed
 from portal.models import Account, BillingRequest, PurchaseOrder, PurchaseOrderRevision, User
 from portal.purchase_orders import operations as po_ops
-from portal.security import issue_token, user_for_token
-from portal.temporal_bridge import get_bridge
-from portal.throttle import Throttled, sign_in
+from portal.web.extensions import get_bridge, get_session, settings_of
 from workflows.lifecycle import Action, Role
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

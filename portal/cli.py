@@ -53,7 +53,7 @@ def seed_demo() -> None:
 @click.option("--kind", type=click.Choice(["corporate", "standard"]), default="corporate")
 def create_account(name: str, country: str, kind: str) -> None:
     """Create an account; prints its id."""
-    from portal import accounts
+    from portal.accounts import operations as accounts
 
     try:
         with Database(_settings().database_url).session() as session:
@@ -74,7 +74,7 @@ def create_account(name: str, country: str, kind: str) -> None:
 @click.option("--account", "account_id", type=int, default=None)
 def create_user(email: str, name: str, role: str, account_id: int | None) -> None:
     """Create a user, reading the password from standard input; prints the new id."""
-    from portal import accounts
+    from portal.accounts import operations as accounts
 
     password = sys.stdin.readline().rstrip("\n")
     try:

@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g
 from sqlalchemy import orm
 
 
@@ -51,27 +50,3 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def init_app(app: Flask, database: Database) -> None:
-    app.extensions["portal_db"] = database
-    app.teardown_appcontext(_close_session)
-
-
-def get_database() -> Database:
-    database: Database = current_app.extensions["portal_db"]
-    return database
-
-
-def get_session() -> orm.Session:
-    """The session of the current web request, closed at teardown."""
-    if "db_session" not in g:
-        g.db_session = get_database().sessionmaker()
-    session: orm.Session = g.db_session
-    return session
-
-
-def _close_session(_exc: BaseException | None) -> None:
-    session: orm.Session | None = g.pop("db_session", None)
-    if session is not None:
-        session.close()

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from portal import clock
-from portal.accounts import create_account, create_user
+from portal.accounts.operations import create_account, create_user
 from portal.billing_centre.invoices import Line, issue_invoice
 from portal.billing_centre.payments import SandboxProcessor
 from portal.billing_centre.proration import next_period_end

@@ -7,11 +7,11 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from portal.auth import current
 from portal.billing_centre.invoices import invoices_of
 from portal.billing_requests.operations import pending_requests_of_account
-from portal.db import get_session
 from portal.models import Account, PurchaseOrder
+from portal.web.auth import current
+from portal.web.extensions import get_session
 
 bp = Blueprint("home", __name__)
 

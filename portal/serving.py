@@ -40,7 +40,7 @@ class WebApplication(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from portal import create_app
+        from portal.app import create_app
 
         return create_app(self.settings)
 
@@ -78,7 +78,7 @@ async def run_worker(
     from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
     from activities.worker import build_worker
-    from portal.temporal_bridge import connect
+    from portal.gateway import connect
 
     runtime = None
     if metrics_port:
@@ -110,7 +110,7 @@ async def run_worker(
 
 async def _sweep_outbox(database: Database, settings: Settings, every: float = 60.0) -> None:
     """Retry mail that could not be sent when it was queued (SMTP down, a refused recipient)."""
-    from portal.mail import deliver_outbox
+    from portal.notifications.delivery import deliver_outbox
 
     while True:
         await asyncio.sleep(every)

@@ -24,19 +24,20 @@ from flask.testing import FlaskClient
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-import portal.security
+import portal.accounts.security
 from activities.worker import build_worker
-from portal import clock, create_app
+from portal import clock
+from portal.app import create_app
 from portal.config import Settings, SmtpSettings, TemporalSettings, TimerSettings
 from portal.db import Base, Database
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.devserver import start_temporal
+from portal.gateway import TemporalBridge, connect
 from portal.migrate import upgrade
 from portal.models import BillingRequest
-from portal.temporal_bridge import TemporalBridge, connect
 
 # Demo users are created for every test: a cheap hash keeps that fast (production is untouched).
-portal.security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+portal.accounts.security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 # The business date the suite runs at, whatever today is: `pytest --today=YYYY-MM-DD` moves it
 # (`make test` runs the date-sensitive tests at several dates across a year).

@@ -6,7 +6,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 from portal.config import TemporalSettings
-from portal.temporal_bridge import TemporalBridge
+from portal.gateway import TemporalBridge
 
 
 def test_one_client_serves_many_threads(temporal_settings: TemporalSettings) -> None:

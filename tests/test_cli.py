@@ -10,9 +10,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from portal.accounts.security import verify_password
 from portal.db import Database
 from portal.models import Account, User
-from portal.security import verify_password
 
 
 def portal(

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from portal import clock
-from portal.accounts import create_account, create_user
+from portal.accounts.operations import create_account, create_user
 from portal.config import VendorSettings
 from portal.db import Database
 from portal.demo import DEMO_PASSWORD
@@ -76,8 +76,8 @@ def account_id(database: Database, name: str) -> int:
 @pytest.fixture
 def vendor_app(app: Flask) -> Flask:
     """The app with the vendor facts of this file, so a PDF is seen to carry configured facts."""
-    app.config["PORTAL_SETTINGS"] = dataclasses.replace(
-        app.config["PORTAL_SETTINGS"], vendor=VENDOR
+    app.extensions["portal_settings"] = dataclasses.replace(
+        app.extensions["portal_settings"], vendor=VENDOR
     )
     return app
 

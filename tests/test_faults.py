@@ -19,14 +19,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import portal.billing_requests.types as request_types
-from portal import create_app
-from portal.accounts import create_user
+from portal.accounts.operations import create_user
+from portal.app import create_app
 from portal.config import TemporalSettings
 from portal.db import Database
 from portal.demo import DEMO_PASSWORD
 from portal.devserver import start_temporal
+from portal.gateway import TemporalBridge
 from portal.models import BillingRequest, PurchaseOrderRevision
-from portal.temporal_bridge import TemporalBridge
 from tests.conftest import WorkerThread, api_token, free_port, make_settings, wait_for
 from tests.test_serving import environment
 

@@ -22,13 +22,13 @@ from babel.support import Translations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal import create_app
+from portal.app import create_app
 from portal.config import Settings, SmtpSettings, TemporalSettings
 from portal.db import Database
-from portal.mail import deliver_outbox
+from portal.gateway import TemporalBridge
 from portal.models import BillingRequest, OutboxMessage, User
-from portal.notifications import TRANSLATIONS_DIR, compile_catalogs, queue_notification
-from portal.temporal_bridge import TemporalBridge
+from portal.notifications.compose import TRANSLATIONS_DIR, compile_catalogs, queue_notification
+from portal.notifications.delivery import deliver_outbox
 from tests.conftest import clock_shift, free_port, login
 from workflows.messages import Audience, QueueNotificationInput
 
@@ -272,7 +272,7 @@ def test_a_refused_recipient_stays_unsent_and_unlogged(
     notify(database, request_id, "contact_changed_new", Audience.REQUESTER, recipient_email=refused)
     notify(database, request_id, "rejected", Audience.REQUESTER, "Non.")
 
-    with caplog.at_level(logging.DEBUG, logger="portal.mail"):
+    with caplog.at_level(logging.DEBUG, logger="portal.notifications.delivery"):
         assert deliver_outbox(database, smtp) == 1
     by_recipient = {row.recipient_email: row.sent_at for row in outbox(database)}
     assert by_recipient[refused] is None
@@ -292,7 +292,7 @@ def test_smtp_down_marks_nothing_and_raises_nothing(
         host="127.0.0.1", port=free_port(), timeout_seconds=2, username="u", password="s3cret-pw"
     )
 
-    with caplog.at_level(logging.DEBUG, logger="portal.mail"):
+    with caplog.at_level(logging.DEBUG, logger="portal.notifications.delivery"):
         assert deliver_outbox(database, nobody_listens) == 0
     assert [row.sent_at for row in outbox(database)] == [None]
     logged = portal_log(caplog)

@@ -36,16 +36,18 @@ from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 from werkzeug.wrappers import Response as BaseResponse
 
-import portal.security
-import portal.throttle
-from portal import clock, create_app
+import portal.accounts.security
+import portal.accounts.throttle
+from portal import clock
 from portal.api import TASK_ACTIONS
+from portal.app import create_app
 from portal.billing_centre.invoices import Line, issue_invoice
 from portal.config import TemporalSettings, VendorSettings
-from portal.db import Base, Database, get_session
+from portal.db import Base, Database
 from portal.demo import DEMO_PASSWORD
 from portal.documents import operations as documents
 from portal.documents.pdf import render_vendor_form
+from portal.gateway import TemporalBridge
 from portal.models import (
     Account,
     Invitation,
@@ -55,8 +57,8 @@ from portal.models import (
     Subscription,
     User,
 )
-from portal.security_headers import CONTENT_SECURITY_POLICY
-from portal.temporal_bridge import TemporalBridge
+from portal.web.extensions import get_session
+from portal.web.security_headers import CONTENT_SECURITY_POLICY
 from tests.conftest import WorkerThread, api_token, csrf_token, login, make_settings
 
 ALICE = "alice@acme.example"
@@ -694,20 +696,22 @@ def sign_in_api(
 def cheap_unknown_email_check(monkeypatch: pytest.MonkeyPatch) -> None:
     """An unknown e-mail is checked against a dummy hash made at import with production costs;
     the tests' cheap one keeps dozens of failures quick (both paths stay alike)."""
-    monkeypatch.setattr(portal.security, "_DUMMY_HASH", portal.security.hash_password("x"))
+    monkeypatch.setattr(
+        portal.accounts.security, "_DUMMY_HASH", portal.accounts.security.hash_password("x")
+    )
 
 
 @pytest.fixture
 def password_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The e-mails whose password was checked."""
     checked: list[str] = []
-    real = portal.security.authenticate
+    real = portal.accounts.security.authenticate
 
     def spy(session: Any, email: str, password: str) -> User | None:
         checked.append(email)
         return real(session, email, password)
 
-    monkeypatch.setattr(portal.throttle, "authenticate", spy)
+    monkeypatch.setattr(portal.accounts.throttle, "authenticate", spy)
     return checked
 
 

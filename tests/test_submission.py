@@ -12,11 +12,11 @@ from sqlalchemy import orm
 from temporalio.client import Client, WorkflowExecutionStatus
 
 import portal.billing_requests.operations as operations
-from portal import create_app
+from portal.app import create_app
 from portal.config import TemporalSettings
 from portal.db import Database
+from portal.gateway import TemporalBridge
 from portal.models import BillingRequest
-from portal.temporal_bridge import TemporalBridge
 from tests.conftest import WorkerThread, api_token, free_port, make_settings
 from workflows.messages import workflow_id_for
 

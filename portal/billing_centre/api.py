@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from portal import settings_of
 from portal.api import api_user, json_body, request_json, token_required
 from portal.billing_centre import operations as billing
 from portal.billing_centre.invoices import get_invoice, invoices_of
@@ -15,10 +14,9 @@ from portal.billing_centre.payments import PaymentProcessor, SandboxProcessor
 from portal.billing_centre.statements import invoice_pdf
 from portal.billing_centre.timers import schedule_end
 from portal.billing_requests.operations import submit_request
-from portal.db import get_session
 from portal.documents.views import send_document
 from portal.models import Invoice, PaymentMethod, Subscription
-from portal.temporal_bridge import get_bridge
+from portal.web.extensions import get_bridge, get_session, settings_of
 from workflows.lifecycle import RequestType
 
 bp = Blueprint("billing_api", __name__, url_prefix="/api/v1")

@@ -12,8 +12,8 @@ from temporalio.service import RPCError
 
 from portal import clock
 from portal.errors import ServiceUnavailable
+from portal.gateway import TemporalBridge, TemporalUnavailable
 from portal.models import Subscription
-from portal.temporal_bridge import TemporalBridge, TemporalUnavailable
 from workflows.subscription_workflow import (
     EndSubscriptionInput,
     SubscriptionEndWorkflow,

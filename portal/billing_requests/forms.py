@@ -1,6 +1,7 @@
 """The billing contact's request forms. Each builds the same payload the API receives; the
-payload rules stay in the request types (portal/request_types), whose per-field messages the
-views put back beside these fields (`field_map` names where a payload field is shown)."""
+payload rules stay in the request kinds (portal/billing_requests/kinds), whose per-field
+messages the views put back beside these fields (`field_map` names where a payload field is
+shown)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,11 @@ from wtforms import (
 from wtforms import Form as BaseForm
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.billing_requests.kinds.account_inquiry import TOPIC_LABELS, account_invoices
+from portal.billing_requests.kinds.form_request import FORM_LABELS
+from portal.billing_requests.kinds.frequency_change import FREQUENCY_LABELS
+from portal.billing_requests.kinds.quote import active_plans
 from portal.models import Account, User
-from portal.request_types.account_inquiry import TOPIC_LABELS, account_invoices
-from portal.request_types.form_request import FORM_LABELS
-from portal.request_types.frequency_change import FREQUENCY_LABELS
-from portal.request_types.quote import active_plans
 
 QUOTE_ROWS = 5
 CHOOSE = _l("— choose —")

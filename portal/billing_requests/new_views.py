@@ -6,15 +6,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from portal import settings_of
-from portal.auth import billing_contact_required, current
 from portal.billing_requests.forms import NEW_REQUEST_FORMS, NewRequestForm
 from portal.billing_requests.operations import submit_request
-from portal.db import get_session
 from portal.errors import PortalError
 from portal.models import BillingRequest
-from portal.temporal_bridge import get_bridge
-from portal.views_support import report
+from portal.web.auth import billing_contact_required, current
+from portal.web.extensions import get_bridge, get_session, settings_of
+from portal.web.feedback import report
 
 bp = Blueprint("request_forms", __name__, url_prefix="/requests")
 

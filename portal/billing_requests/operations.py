@@ -26,6 +26,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from portal import clock
+from portal.billing_requests.kinds import quote
 from portal.billing_requests.types import RequestKind, kind_of
 from portal.config import TimerSettings
 from portal.documents.operations import check_upload, store_document
@@ -38,10 +39,9 @@ from portal.errors import (
     ValidationFailed,
     refusal_message,
 )
+from portal.gateway import TemporalBridge, TemporalUnavailable
 from portal.models import Account, BillingRequest, Document, User
 from portal.purchase_orders.operations import FieldChange
-from portal.request_types import quote
-from portal.temporal_bridge import TemporalBridge, TemporalUnavailable
 from workflows import search
 from workflows.lifecycle import (
     FINAL_STATUSES,

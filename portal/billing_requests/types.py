@@ -9,10 +9,7 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
-from portal.config import Settings
-from portal.purchase_orders import operations as purchase_orders
-from portal.purchase_orders.operations import FieldChange
-from portal.request_types import (
+from portal.billing_requests.kinds import (
     account_inquiry,
     contact_change,
     form_request,
@@ -20,6 +17,9 @@ from portal.request_types import (
     quote,
     subscription_change,
 )
+from portal.config import Settings
+from portal.purchase_orders import operations as purchase_orders
+from portal.purchase_orders.operations import FieldChange
 from workflows.lifecycle import RequestType, Status
 from workflows.messages import ApprovalPlan, ChangeInput
 

@@ -11,17 +11,16 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
 
-from portal.auth import billing_contact_required, current
 from portal.billing_requests import operations
 from portal.billing_requests.forms import AcceptQuoteForm, DeclineQuoteForm
+from portal.billing_requests.kinds import quote
 from portal.billing_requests.types import STATUS_LABELS
-from portal.db import get_session
 from portal.documents.views import send_document
 from portal.errors import PortalError, ValidationFailed
-from portal.forms import OptionalTextForm, RequiredTextForm
-from portal.request_types import quote
-from portal.temporal_bridge import get_bridge
-from portal.views_support import report
+from portal.web.auth import billing_contact_required, current
+from portal.web.extensions import get_bridge, get_session
+from portal.web.feedback import report
+from portal.web.forms import OptionalTextForm, RequiredTextForm
 from workflows.lifecycle import Action
 
 bp = Blueprint("billing_requests", __name__, url_prefix="/requests")

@@ -12,20 +12,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
-from portal import clock, settings_of
-from portal.auth import current, staff_required
+from portal import clock
 from portal.billing_requests import operations
 from portal.billing_requests.forms import StaffContactChangeForm
+from portal.billing_requests.kinds.quote import active_plans, quote_for
 from portal.billing_requests.new_views import submit_form
 from portal.billing_requests.types import KINDS, STATUS_LABELS
 from portal.console.forms import ExtendQuoteForm, InquiryAnswerForm, QuoteApproveForm, StepForm
-from portal.db import get_session
 from portal.errors import PortalError, ValidationFailed
-from portal.forms import ConfirmForm, OptionalTextForm, ReassignForm, RequiredTextForm
 from portal.models import Account, BillingRequest
-from portal.request_types.quote import active_plans, quote_for
-from portal.temporal_bridge import get_bridge
-from portal.views_support import report
+from portal.web.auth import current, staff_required
+from portal.web.extensions import get_bridge, get_session, settings_of
+from portal.web.feedback import report
+from portal.web.forms import ConfirmForm, OptionalTextForm, ReassignForm, RequiredTextForm
 from workflows.lifecycle import Action
 from workflows.messages import workflow_id_for
 

@@ -11,12 +11,11 @@ import io
 from flask import Blueprint, Response, current_app, render_template, send_file
 from flask_login import login_required
 
-from portal import settings_of
 from portal.api import api_user, token_required
-from portal.auth import current
-from portal.db import get_session
 from portal.documents import operations
 from portal.models import Document, User
+from portal.web.auth import current
+from portal.web.extensions import get_session, settings_of
 
 bp = Blueprint("documents", __name__)
 api_bp = Blueprint("documents_api", __name__, url_prefix="/api/v1")

@@ -6,15 +6,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from portal import settings_of
-from portal.auth import billing_contact_required, current
 from portal.billing_requests.operations import submit_request
-from portal.db import get_session
 from portal.errors import PortalError
 from portal.purchase_orders import operations
 from portal.purchase_orders.forms import PurchaseOrderEditForm
-from portal.temporal_bridge import get_bridge
-from portal.views_support import report
+from portal.web.auth import billing_contact_required, current
+from portal.web.extensions import get_bridge, get_session, settings_of
+from portal.web.feedback import report
 from workflows.lifecycle import RequestType
 
 bp = Blueprint("purchase_orders", __name__, url_prefix="/purchase-orders")

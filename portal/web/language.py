@@ -12,10 +12,10 @@ from flask_login import current_user, user_logged_in, user_logged_out
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 
-from portal.auth import current
-from portal.db import get_session
+from portal.accounts.security import is_safe_next
 from portal.models import User
-from portal.security import is_safe_next
+from portal.web.auth import current
+from portal.web.extensions import get_session
 
 LANGUAGES = {"en": "English", "fr": "Français"}  # each named in itself, as switchers do
 bp = Blueprint("language", __name__)

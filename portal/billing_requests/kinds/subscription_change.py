@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
 from portal.billing_centre import operations as billing
+from portal.billing_requests.kinds.fields import FieldErrors
 from portal.config import Settings
 from portal.models import Account, AuditEntry, Subscription
 from portal.purchase_orders.operations import FieldChange
-from portal.request_types.common import FieldErrors
 from workflows.messages import ChangeInput
 
 

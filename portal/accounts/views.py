@@ -11,10 +11,10 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from portal.db import get_session
+from portal.billing_requests.kinds.contact_change import accept_invitation, invitation_for
 from portal.errors import ValidationFailed
-from portal.request_types.contact_change import accept_invitation, invitation_for
-from portal.views_support import report
+from portal.web.extensions import get_session
+from portal.web.feedback import report
 
 bp = Blueprint("invitations", __name__, url_prefix="/invitations")
 

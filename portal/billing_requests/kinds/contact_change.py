@@ -14,13 +14,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
 from portal import clock
-from portal.accounts import EMAIL, MIN_PASSWORD
+from portal.accounts.operations import EMAIL, MIN_PASSWORD
+from portal.accounts.security import hash_password, normalize_email
+from portal.billing_requests.kinds.fields import FieldErrors
 from portal.config import Settings
 from portal.errors import ValidationFailed
 from portal.models import Account, AuditEntry, Invitation, User
 from portal.purchase_orders.operations import FieldChange
-from portal.request_types.common import FieldErrors
-from portal.security import hash_password, normalize_email
 from workflows.lifecycle import Role
 from workflows.messages import ChangeInput, QueueNotificationInput
 
@@ -133,7 +133,7 @@ def _tell(
     link: str | None,
 ) -> None:
     # Imported here: notifications name request types, which name this module.
-    from portal.notifications import queue_notification
+    from portal.notifications.compose import queue_notification
 
     context: dict[str, Any] = {"recipient_email": user.email, "recipient_name": user.name}
     if link:

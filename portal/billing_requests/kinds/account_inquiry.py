@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
+from portal.billing_requests.kinds.fields import FieldErrors
 from portal.config import Settings
 from portal.errors import ValidationFailed
 from portal.models import Document, Invoice
 from portal.purchase_orders.operations import FieldChange
-from portal.request_types.common import FieldErrors
 from workflows.messages import ChangeInput
 
 if TYPE_CHECKING:

@@ -8,9 +8,9 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from portal.accounts.security import hash_password, normalize_email
 from portal.errors import Conflict, ValidationFailed
 from portal.models import Account, User
-from portal.security import hash_password, normalize_email
 from workflows.lifecycle import STAFF_ROLES, Role
 
 ACCOUNT_KINDS = ("corporate", "standard")

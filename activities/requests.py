@@ -9,15 +9,15 @@ import sqlalchemy as sa
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from portal.billing_requests.kinds import contact_change, quote
 from portal.billing_requests.operations import project_snapshot
 from portal.billing_requests.types import RequestKind, kind_of
 from portal.config import Settings
 from portal.db import Database
-from portal.mail import deliver_outbox
 from portal.models import BillingRequest
-from portal.notifications import queue_notification
+from portal.notifications.compose import queue_notification
+from portal.notifications.delivery import deliver_outbox
 from portal.observability.metrics import count_finished
-from portal.request_types import contact_change, quote
 from workflows.lifecycle import FINAL_STATUSES
 from workflows.messages import (
     APPLY_CHANGE,

@@ -16,10 +16,10 @@ from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from portal.db import get_session
+from portal.accounts.security import is_safe_next
+from portal.accounts.throttle import Throttled, sign_in
 from portal.models import User
-from portal.security import is_safe_next
-from portal.throttle import Throttled, sign_in
+from portal.web.extensions import get_session
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()

@@ -7,23 +7,21 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from portal import settings_of
-from portal.auth import billing_contact_required, current
 from portal.billing_centre import operations as billing
 from portal.billing_centre.api import processor
+from portal.billing_centre.forms import AddForm, CardForm, ChangeForm
 from portal.billing_centre.invoices import get_invoice, invoice_years, invoices_of
-from portal.billing_centre.page_forms import AddForm, CardForm, ChangeForm
 from portal.billing_centre.statements import invoice_pdf
 from portal.billing_centre.timers import schedule_end
+from portal.billing_requests.kinds.quote import active_plans
 from portal.billing_requests.operations import submit_request
-from portal.db import get_session
 from portal.documents.views import send_document
 from portal.errors import PortalError
-from portal.forms import ConfirmForm
 from portal.models import Subscription
-from portal.request_types.quote import active_plans
-from portal.temporal_bridge import get_bridge
-from portal.views_support import report
+from portal.web.auth import billing_contact_required, current
+from portal.web.extensions import get_bridge, get_session, settings_of
+from portal.web.feedback import report
+from portal.web.forms import ConfirmForm
 from workflows.lifecycle import RequestType
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")

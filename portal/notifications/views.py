@@ -7,13 +7,13 @@ must never show. Staff see every mail; anyone else only the mails addressed to t
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
-from portal.auth import current
-from portal.db import get_session
 from portal.models import OutboxMessage
+from portal.web.auth import current
+from portal.web.extensions import get_session, get_settings
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 
@@ -23,7 +23,7 @@ PAGE_SIZE = 100
 
 @bp.before_request
 def development_only() -> None:
-    if not current_app.config["PORTAL_SETTINGS"].development:
+    if not get_settings().development:
         abort(404)
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify
 
-from portal.db import get_session
-from portal.temporal_bridge import get_bridge
+from portal.web.extensions import get_bridge, get_session
 
 bp = Blueprint("health", __name__)
 

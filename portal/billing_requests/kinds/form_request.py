@@ -8,10 +8,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
+from portal.billing_requests.kinds.fields import FieldErrors
 from portal.config import Settings
 from portal.models import Account
 from portal.purchase_orders.operations import FieldChange
-from portal.request_types.common import FieldErrors
 from workflows.messages import ChangeInput
 
 FORMS = ("w9", "vendor_form", "regional_form")

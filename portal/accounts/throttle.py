@@ -24,9 +24,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
 from portal import clock
+from portal.accounts.security import authenticate, normalize_email
 from portal.errors import PortalError
 from portal.models import LoginAttempt, User
-from portal.security import authenticate, normalize_email
 
 WINDOW = timedelta(minutes=15)
 MAX_PER_EMAIL = 5

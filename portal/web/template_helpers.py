@@ -12,9 +12,10 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from portal.api import is_api_request, portal_error_json
+from portal.billing_requests.kinds.frequency_change import FREQUENCY_LABELS
 from portal.billing_requests.types import EVENT_LABELS, STATUS_LABELS, kind_of
 from portal.errors import PortalError
-from portal.request_types.frequency_change import FREQUENCY_LABELS
+from portal.web.extensions import settings_of
 from workflows.lifecycle import OPEN_STATUSES, Status
 
 FIELD_LABELS = {
@@ -76,6 +77,7 @@ def init_app(app: Flask) -> None:
         when=when,
         get_locale=get_locale,
         open_statuses=sorted({*OPEN_STATUSES, Status.APPROVED}),
+        development=settings_of(app).development,
     )
 
     @app.errorhandler(403)

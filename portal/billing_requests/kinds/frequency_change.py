@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
 from portal import clock
+from portal.billing_requests.kinds.fields import FieldErrors
 from portal.config import Settings
 from portal.models import Account, AuditEntry
 from portal.purchase_orders.operations import FieldChange
-from portal.request_types.common import FieldErrors
 from workflows.lifecycle import Status
 from workflows.messages import ApprovalPlan, ChangeInput
 

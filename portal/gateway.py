@@ -14,7 +14,6 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import TypeVar
 
-from flask import Flask, current_app
 from temporalio.client import Client
 from temporalio.runtime import Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
@@ -112,12 +111,3 @@ class TemporalBridge:
         except Exception:
             return False
         return True
-
-
-def init_app(app: Flask, bridge: TemporalBridge) -> None:
-    app.extensions["temporal_bridge"] = bridge
-
-
-def get_bridge() -> TemporalBridge:
-    bridge: TemporalBridge = current_app.extensions["temporal_bridge"]
-    return bridge

@@ -1,5 +1,5 @@
 """Who is told what about a request, in their own language; mails wait in the outbox table until
-delivery (portal/mail.py) sends them.
+delivery (portal/notifications/delivery.py) sends them.
 
 The worker composes these mails and has no Flask request, so nothing here goes through
 flask_babel: the messages are marked with `N_` for extraction and translated with the
@@ -37,16 +37,16 @@ from babel.numbers import format_currency
 from babel.support import Translations
 from sqlalchemy import orm
 
+from portal.accounts.security import normalize_email
 from portal.billing_requests.types import kind_of
 from portal.config import Settings
 from portal.models import BillingRequest, Document, OutboxMessage, Quote, User
-from portal.security import normalize_email
 from workflows.lifecycle import Role
 from workflows.messages import Audience, QueueNotificationInput
 
 log = logging.getLogger(__name__)
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 LANGUAGES = ("en", "fr")
 # The messages' own language: it needs no catalogue.
 SOURCE_LANGUAGE = "en"

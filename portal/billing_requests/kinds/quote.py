@@ -13,6 +13,7 @@ from sqlalchemy import orm
 from temporalio.exceptions import ApplicationError
 
 from portal import clock
+from portal.billing_requests.kinds.fields import FieldErrors
 from portal.config import Settings
 from portal.errors import ValidationFailed
 from portal.models import Account, AuditEntry, Plan, Quote, User
@@ -23,7 +24,6 @@ from portal.purchase_orders.operations import (
     create_purchase_order,
     default_bill_to,
 )
-from portal.request_types.common import FieldErrors
 from workflows.lifecycle import Status
 from workflows.messages import ApprovalPlan, ChangeInput
 

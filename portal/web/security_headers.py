@@ -13,6 +13,7 @@ from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import Settings
+from portal.web.extensions import settings_of
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -38,7 +39,7 @@ STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
 def init_app(app: Flask) -> None:
-    settings: Settings = app.config["PORTAL_SETTINGS"]
+    settings: Settings = settings_of(app)
     if settings.trusted_proxies:
         # The client's own address (sign-in throttling) and scheme (Secure cookies, CSRF's
         # referrer check), as the trusted proxies saw them; nobody else's headers are believed.
