@@ -6,7 +6,7 @@ PYTHON ?= python3
 LOCK := requirements.lock
 UV_VERSION := 0.13.9
 
-.PHONY: install lock run test lint clean translations bench browser screenshots
+.PHONY: install lock run test lint clean translations bench browser screenshots record-histories
 
 install: $(STAMP)
 
@@ -72,6 +72,10 @@ clean:
 bench: install
 	$(PY) -m bench.lifecycle
 	$(PY) -m bench.pages
+
+# Records tests/replay/*.json again from real runs (after adding a workflow path; see tests/replay/README.md).
+record-histories: install
+	$(PY) -m tests.replay.record
 
 # Refreshes docs/screenshots/*.png, the pictures the README shows.
 screenshots: install browser

@@ -7,13 +7,13 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
-from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from portal.accounts.security import issue_token, user_for_token
 from portal.accounts.throttle import Throttled, sign_in
 from portal.billing_requests import operations as requests_ops
 from portal.errors import Forbidden, NotFound, PortalError, ValidationFailed
+from portal.i18n import _
 from portal.models import Account, BillingRequest, PurchaseOrder, PurchaseOrderRevision, User
 from portal.purchase_orders import operations as po_ops
 from portal.web.extensions import get_bridge, get_session, settings_of

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import Babel
+from flask_babel import Babel, get_translations
 from flask_wtf.csrf import CSRFProtect
 
-from portal import clock
+from portal import clock, i18n
 from portal.config import Settings
 from portal.db import Database
 from portal.gateway import TemporalBridge
@@ -65,6 +65,7 @@ def create_app(
     # Compiled catalogues are build output: build missing ones; without them pages are English.
     compile_catalogs(PACKAGE / "translations")
     babel.init_app(app, locale_selector=select_locale)
+    i18n.provide_catalogues(get_translations)
 
     from portal import api, home
     from portal.accounts import views as contacts_views

@@ -20,12 +20,12 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, request
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
 from portal import clock
 from portal.accounts.security import authenticate, normalize_email
 from portal.errors import PortalError
+from portal.i18n import _l
 from portal.models import LoginAttempt, User
 
 WINDOW = timedelta(minutes=15)

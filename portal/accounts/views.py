@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import login_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SubmitField
@@ -13,6 +11,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from portal.billing_requests.kinds.contact_change import accept_invitation, invitation_for
 from portal.errors import ValidationFailed
+from portal.i18n import _, _l
 from portal.web.extensions import get_session
 from portal.web.feedback import report
 

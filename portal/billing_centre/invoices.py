@@ -8,11 +8,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
 from portal import clock
 from portal.errors import Forbidden, NotFound
+from portal.i18n import _l
 from portal.models import Account, Invoice, InvoiceLine, User
 
 CENT = Decimal("0.01")

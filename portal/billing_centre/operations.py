@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
 from portal import clock
@@ -26,6 +25,7 @@ from portal.billing_centre.proration import (
     preview_change,
 )
 from portal.errors import Conflict, Forbidden, NotFound, PortalError, ValidationFailed
+from portal.i18n import _l
 from portal.models import Account, AuditEntry, PaymentMethod, Plan, Subscription, User
 
 USABLE = ("active", "pending_cancellation")

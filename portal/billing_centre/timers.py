@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
@@ -13,6 +12,7 @@ from temporalio.service import RPCError
 from portal import clock
 from portal.errors import ServiceUnavailable
 from portal.gateway import TemporalBridge, TemporalUnavailable
+from portal.i18n import _l
 from portal.models import Subscription
 from workflows.subscription_workflow import (
     EndSubscriptionInput,

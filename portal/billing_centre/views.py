@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
 from portal.billing_centre import operations as billing
 from portal.billing_centre.api import processor
@@ -17,6 +16,7 @@ from portal.billing_requests.kinds.quote import active_plans
 from portal.billing_requests.operations import submit_request
 from portal.documents.views import send_document
 from portal.errors import PortalError
+from portal.i18n import _
 from portal.models import Subscription
 from portal.web.auth import billing_contact_required, current
 from portal.web.extensions import get_bridge, get_session, settings_of

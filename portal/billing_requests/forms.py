@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from flask_babel import format_currency
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import orm
 from wtforms import (
@@ -29,6 +28,7 @@ from portal.billing_requests.kinds.account_inquiry import TOPIC_LABELS, account_
 from portal.billing_requests.kinds.form_request import FORM_LABELS
 from portal.billing_requests.kinds.frequency_change import FREQUENCY_LABELS
 from portal.billing_requests.kinds.quote import active_plans
+from portal.i18n import _l
 from portal.models import Account, User
 
 QUOTE_ROWS = 5

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
 from portal.billing_requests.forms import NEW_REQUEST_FORMS, NewRequestForm
 from portal.billing_requests.operations import submit_request
 from portal.errors import PortalError
+from portal.i18n import _
 from portal.models import BillingRequest
 from portal.web.auth import billing_contact_required, current
 from portal.web.extensions import get_bridge, get_session, settings_of

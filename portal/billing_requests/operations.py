@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import exc, orm
 from temporalio.client import (
     Client,
@@ -40,6 +39,7 @@ from portal.errors import (
     refusal_message,
 )
 from portal.gateway import TemporalBridge, TemporalUnavailable
+from portal.i18n import _l
 from portal.models import Account, BillingRequest, Document, User
 from portal.purchase_orders.operations import FieldChange
 from workflows import search

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
 from portal.billing_requests.kinds import (
@@ -18,6 +17,7 @@ from portal.billing_requests.kinds import (
     subscription_change,
 )
 from portal.config import Settings
+from portal.i18n import _l
 from portal.purchase_orders import operations as purchase_orders
 from portal.purchase_orders.operations import FieldChange
 from workflows.lifecycle import RequestType, Status

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
 
@@ -17,6 +16,7 @@ from portal.billing_requests.kinds import quote
 from portal.billing_requests.types import STATUS_LABELS
 from portal.documents.views import send_document
 from portal.errors import PortalError, ValidationFailed
+from portal.i18n import _
 from portal.web.auth import billing_contact_required, current
 from portal.web.extensions import get_bridge, get_session
 from portal.web.feedback import report

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -22,6 +21,7 @@ from wtforms import Form as BaseForm
 from wtforms.validators import Length, Optional
 
 from portal.billing_requests.operations import MAX_TEXT, Step, Upload
+from portal.i18n import _l
 from portal.models import BillingRequest
 
 

@@ -7,9 +7,6 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import LazyString
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from portal import clock
@@ -20,6 +17,7 @@ from portal.billing_requests.new_views import submit_form
 from portal.billing_requests.types import KINDS, STATUS_LABELS
 from portal.console.forms import ExtendQuoteForm, InquiryAnswerForm, QuoteApproveForm, StepForm
 from portal.errors import PortalError, ValidationFailed
+from portal.i18n import LazyText, _, _l
 from portal.models import Account, BillingRequest
 from portal.web.auth import current, staff_required
 from portal.web.extensions import get_bridge, get_session, settings_of
@@ -31,7 +29,7 @@ from workflows.messages import workflow_id_for
 bp = Blueprint("console", __name__, url_prefix="/console")
 
 # verb in the URL → the action, the form's name in the task page, the confirmation.
-ACTIONS: dict[str, tuple[Action, str, LazyString]] = {
+ACTIONS: dict[str, tuple[Action, str, LazyText]] = {
     "claim": (Action.CLAIM, "claim_form", _l("You claimed request #%(id)d.")),
     "approve": (Action.APPROVE, "approve_form", _l("Request #%(id)d is approved.")),
     "reject": (Action.REJECT, "reject_form", _l("Request #%(id)d is rejected.")),

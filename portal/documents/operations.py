@@ -7,12 +7,12 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
 from portal.config import VendorSettings
 from portal.documents.pdf import render_w9
 from portal.errors import Forbidden, NotFound, ValidationFailed
+from portal.i18n import _l
 from portal.models import Account, Document, User
 from workflows.lifecycle import Role
 

@@ -40,6 +40,7 @@ from sqlalchemy import orm
 from portal.accounts.security import normalize_email
 from portal.billing_requests.types import kind_of
 from portal.config import Settings
+from portal.i18n import msgid
 from portal.models import BillingRequest, Document, OutboxMessage, Quote, User
 from workflows.lifecycle import Role
 from workflows.messages import Audience, QueueNotificationInput
@@ -119,13 +120,6 @@ def language_of(value: str | None) -> str:
     """A supported language from a stored code ("fr", "fr-FR", "fr_CA"…), else English."""
     code = (value or "").replace("_", "-").split("-")[0].strip().lower()
     return code if code in LANGUAGES else SOURCE_LANGUAGE
-
-
-def _msgid(label: Any) -> str:
-    """The English message behind a label, lazy (flask_babel keeps it as its first argument)
-    or plain, so that it can be translated here in the recipient's language."""
-    args = getattr(label, "_args", None)
-    return str(args[0]) if args else str(label)
 
 
 # -- what each event says ---------------------------------------------------------------------
@@ -434,7 +428,7 @@ class Composer:
         when = when or request.account.next_renewal
         return {
             "id": request.id,
-            "type": _(_msgid(kind.label)) if kind else request.type,
+            "type": _(msgid(kind.label)) if kind else request.type,
             "account": request.account.name,
             "contact": contact,
             "date": format_date(when, format="long", locale=language) if when else "",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     FieldList,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms import Form as BaseForm
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from portal.i18n import _l
 from portal.models import PurchaseOrder
 from portal.purchase_orders.operations import MAX_BILL_TO, MAX_NOTES, MAX_QUANTITY, MAX_REASON
 

@@ -8,11 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
 from portal.config import Settings
 from portal.errors import NotFound, ValidationFailed
+from portal.i18n import _l
 from portal.models import AuditEntry, PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision
 from workflows.messages import ChangeInput
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
 from portal.billing_requests.operations import submit_request
 from portal.errors import PortalError
+from portal.i18n import _
 from portal.purchase_orders import operations
 from portal.purchase_orders.forms import PurchaseOrderEditForm
 from portal.web.auth import billing_contact_required, current

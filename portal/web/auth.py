@@ -8,8 +8,6 @@ from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -18,6 +16,7 @@ from wtforms.validators import DataRequired, Length
 
 from portal.accounts.security import is_safe_next
 from portal.accounts.throttle import Throttled, sign_in
+from portal.i18n import _, _l
 from portal.models import User
 from portal.web.extensions import get_session
 

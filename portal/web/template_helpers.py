@@ -8,13 +8,13 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template
 from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
-from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from portal.api import is_api_request, portal_error_json
 from portal.billing_requests.kinds.frequency_change import FREQUENCY_LABELS
 from portal.billing_requests.types import EVENT_LABELS, STATUS_LABELS, kind_of
 from portal.errors import PortalError
+from portal.i18n import _l
 from portal.web.extensions import settings_of
 from workflows.lifecycle import OPEN_STATUSES, Status
 

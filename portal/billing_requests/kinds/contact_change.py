@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
 from portal import clock
@@ -19,6 +18,7 @@ from portal.accounts.security import hash_password, normalize_email
 from portal.billing_requests.kinds.fields import FieldErrors
 from portal.config import Settings
 from portal.errors import ValidationFailed
+from portal.i18n import _l
 from portal.models import Account, AuditEntry, Invitation, User
 from portal.purchase_orders.operations import FieldChange
 from workflows.lifecycle import Role

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from portal.errors import ValidationFailed
+from portal.i18n import _l
 
 INVALID = _l("Please correct the highlighted fields.")
 

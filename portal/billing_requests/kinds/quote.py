@@ -8,7 +8,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 from temporalio.exceptions import ApplicationError
 
@@ -16,6 +15,7 @@ from portal import clock
 from portal.billing_requests.kinds.fields import FieldErrors
 from portal.config import Settings
 from portal.errors import ValidationFailed
+from portal.i18n import _l
 from portal.models import Account, AuditEntry, Plan, Quote, User
 from portal.purchase_orders.operations import (
     PO_NUMBER_PATTERN,

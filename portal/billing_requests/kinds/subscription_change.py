@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
 from portal.billing_centre import operations as billing
 from portal.billing_requests.kinds.fields import FieldErrors
 from portal.config import Settings
+from portal.i18n import _l
 from portal.models import Account, AuditEntry, Subscription
 from portal.purchase_orders.operations import FieldChange
 from workflows.messages import ChangeInput
