@@ -76,9 +76,8 @@ def create_app(
     from portal.console import views as console_views
     from portal.documents import views as document_views
     from portal.notifications import views as outbox
-    from portal.observability import metrics
     from portal.purchase_orders import views as po_views
-    from portal.web import auth, health, language, template_helpers
+    from portal.web import auth, health, language, metrics, template_helpers
     from portal.web.security_headers import init_app as init_security_headers
 
     metrics.init_app(app)
