@@ -1,5 +1,5 @@
-"""The I/O of a request's workflow: projection, preparing and applying the approved change,
-notifications."""
+"""The I/O of a request's workflow: projection (with the mail it queues), preparing and
+applying the approved change through its kind, what lapses after it. No Flask here."""
 
 from __future__ import annotations
 
@@ -9,20 +9,23 @@ import sqlalchemy as sa
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from portal.billing_requests.kinds import contact_change, quote
-from portal.billing_requests.operations import project_snapshot
-from portal.billing_requests.types import RequestKind, kind_of
+from portal.billing_requests.kinds import kind_of
+from portal.billing_requests.kinds.base import RequestKind
+from portal.billing_requests.kinds.contact_change import expire_invitation
+from portal.billing_requests.kinds.quotes import extend_quote
+from portal.billing_requests.projection import project_snapshot
 from portal.config import Settings
 from portal.db import Database
 from portal.models import BillingRequest
-from portal.notifications.compose import queue_notification
-from portal.notifications.delivery import deliver_outbox
+from portal.notifications.delivery import OutboxSender
+from portal.notifications.outbox import queue_notification
 from portal.observability.metrics import count_finished
-from workflows.lifecycle import FINAL_STATUSES
+from workflows.lifecycle import FINAL_STATUSES, Status
 from workflows.messages import (
     APPLY_CHANGE,
     EXPIRE_INVITATION,
     EXTEND_QUOTE,
+    LAPSE_CHANGE,
     PREPARE_APPROVAL,
     PROJECT_REQUEST,
     QUEUE_NOTIFICATION,
@@ -30,6 +33,7 @@ from workflows.messages import (
     ChangeInput,
     ExpireInvitationInput,
     ExtendQuoteActivityInput,
+    LapseInput,
     QueueNotificationInput,
     RequestSnapshot,
 )
@@ -43,31 +47,35 @@ def _kind(request_type: str) -> RequestKind:
 
 
 class RequestActivities:
-    """Activities bound to one database and configuration; the worker registers them."""
+    """Activities bound to one database and configuration; the worker registers them. Mail
+    they queue is sent by `sender`, apart, so no step waits on an SMTP server."""
 
-    def __init__(self, database: Database, settings: Settings) -> None:
+    def __init__(self, database: Database, settings: Settings, sender: OutboxSender) -> None:
         self.database = database
         self.settings = settings
+        self.sender = sender
 
     @activity.defn(name=PROJECT_REQUEST)
     def project_request(self, snapshot: RequestSnapshot) -> None:
+        queued = 0
         with self.database.session() as session:
             written = project_snapshot(session, snapshot)
             if snapshot.notice is not None:
-                queue_notification(session, snapshot.notice, self.settings.base_url)
+                queued = queue_notification(session, snapshot.notice, self.settings.base_url)
             request_type = session.scalar(
                 sa.select(BillingRequest.type).where(BillingRequest.id == snapshot.request_id)
             )
         # Counted once: only the snapshot that wrote the final status counts.
         if written and snapshot.status in FINAL_STATUSES and request_type:
             count_finished(request_type, snapshot)
-        if snapshot.notice is not None:
-            self._deliver(snapshot.request_id)
+        if queued:
+            self.sender.wake()
 
     @activity.defn(name=PREPARE_APPROVAL)
     def prepare_approval(self, change: ChangeInput) -> ApprovalPlan:
         with self.database.session() as session:
             plan = _kind(change.request_type).prepare(session, change, self.settings)
+        plan = plan or ApprovalPlan(status=Status.APPROVED, result={})
         activity.logger.info(
             "approval prepared", extra={"billing_request": change.request_id, "next": plan.status}
         )
@@ -82,29 +90,34 @@ class RequestActivities:
             extra={"billing_request": change.request_id, "type": change.request_type},
         )
         # Some changes tell people themselves (a contact change's invitation).
-        self._deliver(change.request_id)
+        self.sender.wake()
         return result
 
     @activity.defn(name=EXTEND_QUOTE)
     def extend_quote(self, extension: ExtendQuoteActivityInput) -> dict[str, Any]:
         with self.database.session() as session:
-            return quote.extend_quote(session, extension.request_id, extension.valid_until)
+            return extend_quote(session, extension.request_id, extension.valid_until)
+
+    @activity.defn(name=LAPSE_CHANGE)
+    def lapse_change(self, lapse: LapseInput) -> str:
+        """The event of what lapsed ("" when nothing did)."""
+        with self.database.session() as session:
+            event = _kind(lapse.request_type).lapse(session, lapse.result)
+        return str(event or "")
 
     @activity.defn(name=EXPIRE_INVITATION)
     def expire_invitation(self, expiry: ExpireInvitationInput) -> bool:
+        """For workflows started before LAPSE_CHANGE; goes with their branch."""
         with self.database.session() as session:
-            return contact_change.expire_invitation(session, expiry.invitation_id)
+            return expire_invitation(session, expiry.invitation_id)
 
     @activity.defn(name=QUEUE_NOTIFICATION)
     def queue_notification(self, notification: QueueNotificationInput) -> int:
+        """For workflows from before the patch "notice-with-projection"; goes with it."""
         with self.database.session() as session:
             queued = queue_notification(session, notification, self.settings.base_url)
-        self._deliver(notification.request_id)
+        self.sender.wake()
         return queued
-
-    def _deliver(self, request_id: int) -> None:
-        """Send what is queued now; what fails stays in the outbox for the worker's sweep."""
-        deliver_outbox(self.database, self.settings.smtp, request_id=request_id)
 
     def all(self) -> list[Any]:
         return [
@@ -112,6 +125,7 @@ class RequestActivities:
             self.prepare_approval,
             self.apply_change,
             self.extend_quote,
+            self.lapse_change,
             self.expire_invitation,
             self.queue_notification,
         ]

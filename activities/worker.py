@@ -1,9 +1,11 @@
-"""The worker: request workflows, the subscription timer and their activities."""
+"""The worker: request workflows, the subscription timer, their activities, and the outbox
+sender that mails what the activities queue."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import PollerBehaviorAutoscaling, PollerBehaviorSimpleMaximum, Worker
@@ -13,8 +15,24 @@ from activities.requests import RequestActivities
 from portal import clock
 from portal.config import Settings
 from portal.db import Database
+from portal.notifications.delivery import OutboxSender
 from workflows.request_workflow import RequestWorkflow
 from workflows.subscription_workflow import SubscriptionEndWorkflow
+
+
+class PortalWorker(Worker):
+    """A Temporal worker whose outbox sender runs exactly as long as it does."""
+
+    def __init__(self, client: Client, sender: OutboxSender, **options: Any) -> None:
+        super().__init__(client, **options)
+        self.sender = sender
+
+    async def run(self) -> None:
+        self.sender.start()
+        try:
+            await super().run()
+        finally:
+            self.sender.stop()
 
 
 def build_worker(
@@ -25,14 +43,16 @@ def build_worker(
     max_concurrent_activities: int = 20,
     max_concurrent_workflow_tasks: int = 50,
     autoscale: bool = False,
-) -> Worker:
+) -> PortalWorker:
     settings = settings or Settings.from_env()
     clock.set_shift(settings.clock_shift)
-    requests = RequestActivities(database, settings)
+    sender = OutboxSender(database, settings.smtp)
+    requests = RequestActivities(database, settings, sender)
     subscriptions = SubscriptionActivities(database)
     pollers = PollerBehaviorAutoscaling() if autoscale else PollerBehaviorSimpleMaximum(5)
-    return Worker(
+    return PortalWorker(
         client,
+        sender,
         task_queue=task_queue,
         workflows=[RequestWorkflow, SubscriptionEndWorkflow],
         activities=[*requests.all(), subscriptions.end_subscription],

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import Babel, get_translations
+from flask_babel import Babel, get_locale, get_translations
 from flask_wtf.csrf import CSRFProtect
 
 from portal import clock, i18n
@@ -24,6 +24,11 @@ def select_locale() -> str | None:
     from portal.web.language import chosen_language
 
     return chosen_language() if request else None
+
+
+def request_locale() -> str | None:
+    locale = get_locale() if request else None
+    return str(locale) if locale else None
 
 
 def create_app(
@@ -60,43 +65,40 @@ def create_app(
         bridge or TemporalBridge(settings.temporal),
     )
     csrf.init_app(app)
-    from portal.notifications.compose import compile_catalogs
+    from portal.notifications.catalogs import compile_catalogs
 
-    # Compiled catalogues are build output: build missing ones; without them pages are English.
     compile_catalogs(PACKAGE / "translations")
     babel.init_app(app, locale_selector=select_locale)
-    i18n.provide_catalogues(get_translations)
+    i18n.provide(get_translations, request_locale)
 
-    from portal import api, home
-    from portal.accounts import views as contacts_views
+    from portal.accounts import views as account_views
     from portal.billing_centre import api as billing_api
     from portal.billing_centre import views as billing_pages
-    from portal.billing_requests import new_views as request_form_views
     from portal.billing_requests import views as request_views
     from portal.console import views as console_views
     from portal.documents import views as document_views
     from portal.notifications import views as outbox
     from portal.purchase_orders import views as po_views
-    from portal.web import auth, health, language, metrics, template_helpers
+    from portal.web import api_support, auth, health, language, metrics, template_helpers
     from portal.web.security_headers import init_app as init_security_headers
 
     metrics.init_app(app)
     init_security_headers(app)
     auth.init_app(app)
     template_helpers.init_app(app)
-    api.init_app(app)
-    csrf.exempt(api.bp)  # bearer tokens, never cookies: no cross-site forgery to guard against
+    api_support.init_app(app)
+    csrf.exempt(
+        api_support.bp
+    )  # bearer tokens, never cookies: no cross-site forgery to guard against
     csrf.exempt(document_views.api_bp)  # bearer tokens too
     csrf.exempt(billing_api.bp)  # bearer tokens too
     billing_api.init_app(app)
     for blueprint in (
         health.bp,
-        home.bp,
+        account_views.bp,
         po_views.bp,
         request_views.bp,
-        request_form_views.bp,
         console_views.bp,
-        contacts_views.bp,
         document_views.bp,
         document_views.api_bp,
         outbox.bp,

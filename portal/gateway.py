@@ -1,4 +1,6 @@
-"""One Temporal client per process, owned by one event loop on its own thread.
+"""The portal's only Temporal-client code: one client per process, owned by one event loop on
+its own thread, and the calls the portal makes with it (start a request's workflow, send it a
+human step, end it; start a subscription's timer).
 
 Views are synchronous; they hand coroutines to that loop. The loop and client are created
 lazily and again after a fork, because a client cannot cross a fork.
@@ -7,19 +9,45 @@ lazily and again after a fork, because a client cannot cross a fork.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import ApplicationError
 from temporalio.runtime import Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from portal.config import TemporalSettings
+from portal.errors import Conflict, Forbidden, ServiceUnavailable, ValidationFailed, refusal_message
+from portal.i18n import _l
 from portal.observability.propagation import CorrelationInterceptor
+from workflows import search
+from workflows.lifecycle import FORBIDDEN
+from workflows.messages import RequestSnapshot, StartRequestInput, workflow_id_for
+from workflows.request_workflow import RequestWorkflow
+from workflows.subscription_workflow import (
+    EndSubscriptionInput,
+    SubscriptionEndWorkflow,
+    end_workflow_id,
+)
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -111,3 +139,113 @@ class TemporalBridge:
         except Exception:
             return False
         return True
+
+
+# -- the calls the portal makes ---------------------------------------------------------------
+
+UNAVAILABLE_MESSAGE = _l(
+    "The request service is not answering right now. "
+    "Nothing was saved; please try again in a moment."
+)
+UNCONFIRMED_MESSAGE = _l(
+    "The request service did not confirm in time. Your action may still go through: "
+    "reload the page in a moment before trying again."
+)
+START_TIMEOUT = timedelta(seconds=5)
+
+
+async def start_request_workflow(client: Client, task_queue: str, start: StartRequestInput) -> None:
+    await client.start_workflow(
+        RequestWorkflow.run,
+        start,
+        id=workflow_id_for(start.request_id),
+        task_queue=task_queue,
+        # The id was just allocated by our own uncommitted insert, so a workflow already under
+        # it can only be the orphan of a rolled-back submission (SQLite reuses such ids).
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        id_conflict_policy=WorkflowIDConflictPolicy.TERMINATE_EXISTING,
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(search.REQUEST_TYPE, start.request_type),
+                SearchAttributePair(search.REQUEST_STATUS, "submitted"),
+                SearchAttributePair(search.ACCOUNT_ID, start.account_id),
+            ]
+        ),
+        rpc_timeout=START_TIMEOUT,
+    )
+
+
+def start_request(bridge: TemporalBridge, start: StartRequestInput) -> None:
+    """ServiceUnavailable when Temporal does not take it: then nothing was started."""
+    try:
+        bridge.run(lambda client: start_request_workflow(client, bridge.settings.task_queue, start))
+    except (TemporalUnavailable, RPCError) as error:
+        log.warning("request not submitted, Temporal unavailable: %s", error)
+        raise ServiceUnavailable(str(UNAVAILABLE_MESSAGE)) from error
+
+
+def terminate_request(bridge: TemporalBridge, request_id: int, reason: str) -> None:
+    """End a request's workflow; logged, never raised (used while undoing a failed write)."""
+
+    async def terminate(client: Client) -> None:
+        await client.get_workflow_handle(workflow_id_for(request_id)).terminate(reason)
+
+    try:
+        bridge.run(terminate)
+    except Exception:
+        log.exception("could not terminate the workflow of request %s", request_id)
+
+
+def update_request(
+    bridge: TemporalBridge, request_id: int, method: Any, arg: Any, update_id: str | None
+) -> RequestSnapshot:
+    """Send one human step (a workflow Update); its refusal becomes the portal's error."""
+
+    async def call(client: Client) -> RequestSnapshot:
+        handle = client.get_workflow_handle(workflow_id_for(request_id))
+        result: RequestSnapshot = await handle.execute_update(
+            method,
+            arg,
+            id=update_id,
+            rpc_timeout=timedelta(seconds=bridge.settings.rpc_timeout_seconds * 2),
+        )
+        return result
+
+    try:
+        return bridge.run(call, timeout=bridge.settings.rpc_timeout_seconds * 3)
+    except WorkflowUpdateFailedError as error:
+        cause = error.cause
+        if isinstance(cause, ApplicationError):
+            if cause.type == FORBIDDEN:
+                raise Forbidden(refusal_message(cause.message)) from error
+            if cause.type == "Invalid":
+                raise ValidationFailed(cause.message) from error
+            raise Conflict(refusal_message(cause.message)) from error
+        raise
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise Conflict(refusal_message("already_decided")) from error
+        raise
+    except TemporalUnavailable as error:
+        raise ServiceUnavailable(str(UNAVAILABLE_MESSAGE)) from error
+    except WorkflowUpdateRPCTimeoutOrCancelledError as error:
+        # Sent but not confirmed in time: it may still happen, so say so rather than "nothing".
+        raise ServiceUnavailable(str(UNCONFIRMED_MESSAGE)) from error
+
+
+def start_subscription_end(bridge: TemporalBridge, end: EndSubscriptionInput) -> None:
+    """The durable timer that ends a cancelled subscription at the end of its period."""
+
+    async def start(client: Client) -> None:
+        await client.start_workflow(
+            SubscriptionEndWorkflow.run,
+            end,
+            id=end_workflow_id(end.subscription_id, end.ends_on),
+            task_queue=bridge.settings.task_queue,
+            # A timer already waiting (cancelled, undone, cancelled again) serves again: it
+            # checks the status when it fires.
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            rpc_timeout=START_TIMEOUT,
+        )
+
+    bridge.run(start)

@@ -12,41 +12,74 @@ import gettext as gettext_module
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency
 from markupsafe import Markup, escape
 
 Catalogue = gettext_module.NullTranslations
+# The messages' own language.
+SOURCE_LOCALE = "en"
 
 _NO_CATALOGUE = gettext_module.NullTranslations()
 _chosen: ContextVar[Catalogue | None] = ContextVar("portal_catalogue", default=None)
 
 
-def _no_provider() -> Catalogue | None:
+_chosen_locale: ContextVar[str | None] = ContextVar("portal_locale", default=None)
+
+
+def _no_catalogue() -> Catalogue | None:
     return None
 
 
-_provider: Callable[[], Catalogue | None] = _no_provider
+def _no_locale() -> str | None:
+    return None
 
 
-def provide_catalogues(provider: Callable[[], Catalogue | None]) -> None:
-    """The web app's hook: the catalogue of the current request's language."""
-    global _provider
-    _provider = provider
+_provider: Callable[[], Catalogue | None] = _no_catalogue
+_locale_provider: Callable[[], str | None] = _no_locale
+
+
+def provide(catalogue: Callable[[], Catalogue | None], locale: Callable[[], str | None]) -> None:
+    """The web app's hooks: the catalogue and locale of the current request."""
+    global _provider, _locale_provider
+    _provider, _locale_provider = catalogue, locale
 
 
 @contextmanager
-def translated(catalogue: Catalogue) -> Iterator[None]:
-    """Everything shown inside the block is in this catalogue's language."""
-    token = _chosen.set(catalogue)
+def translated(catalogue: Catalogue, locale: str) -> Iterator[None]:
+    """Everything shown inside the block is in this catalogue's language and locale."""
+    token, locale_token = _chosen.set(catalogue), _chosen_locale.set(locale)
     try:
         yield
     finally:
         _chosen.reset(token)
+        _chosen_locale.reset(locale_token)
 
 
 def active_catalogue() -> Catalogue:
     return _chosen.get() or _provider() or _NO_CATALOGUE
+
+
+def active_locale() -> str:
+    return _chosen_locale.get() or _locale_provider() or SOURCE_LOCALE
+
+
+def format_money(amount: Decimal | int | str, currency: str) -> str:
+    """An amount as the reader writes it: "$1,920.00", "1 920,00 €"."""
+    return str(format_currency(Decimal(amount), currency, locale=active_locale()))
+
+
+def format_day(day: date, style: str = "long") -> str:
+    """A date as the reader writes it: "March 10, 2027", "10 mars 2027"."""
+    return str(format_date(day, format=style, locale=active_locale()))
+
+
+def format_moment(moment: datetime, style: str = "long") -> str:
+    return str(format_datetime(moment, format=style, locale=active_locale()))
 
 
 def gettext(message: str, **variables: Any) -> str:
@@ -114,3 +147,8 @@ def msgid(text: Any) -> str:
 
 _ = gettext
 _l = lazy_gettext
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction only: it is translated once its reader is known."""
+    return message

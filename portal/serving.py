@@ -103,15 +103,4 @@ async def run_worker(
     async with worker:
         # Said once SIGTERM is handled: a supervisor may stop us from then on.
         print(f"worker polling task queue {task_queue!r}", flush=True)
-        sweep = asyncio.create_task(_sweep_outbox(database, settings))
         await stop.wait()
-        sweep.cancel()
-
-
-async def _sweep_outbox(database: Database, settings: Settings, every: float = 60.0) -> None:
-    """Retry mail that could not be sent when it was queued (SMTP down, a refused recipient)."""
-    from portal.notifications.delivery import deliver_outbox
-
-    while True:
-        await asyncio.sleep(every)
-        await asyncio.to_thread(deliver_outbox, database, settings.smtp)

@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-import portal.billing_requests.types as request_types
 from portal.accounts.operations import create_user
 from portal.app import create_app
+from portal.billing_requests.kinds import KINDS
 from portal.config import TemporalSettings
 from portal.db import Database
 from portal.demo import DEMO_PASSWORD
@@ -201,15 +201,12 @@ def test_database_failing_in_apply_is_retried_then_failed_then_retried_by_a_tech
     client = create_app(settings, database=database, bridge=bridge).test_client()
     alice, tess = api_token(client, "alice@acme.example"), api_token(client, "tess@logmein.example")
     calls: list[int] = []
-    working = request_types.KINDS["po_edit"]
 
     def database_down(*_args: Any) -> dict[str, Any]:
         calls.append(1)
         raise sa.exc.OperationalError("INSERT", {}, Exception("database is unavailable"))
 
-    monkeypatch.setitem(
-        request_types.KINDS, "po_edit", dataclasses.replace(working, apply=database_down)
-    )
+    monkeypatch.setattr(KINDS["po_edit"], "apply", database_down)
     [request_id] = submit_edits(client, alice, 1)
     claim_and_approve(client, tess, request_id)
     wait_for(
@@ -222,7 +219,7 @@ def test_database_failing_in_apply_is_retried_then_failed_then_retried_by_a_tech
     assert task["timeline"][-1]["event"] == "failed"
     assert "database is unavailable" in task["timeline"][-1]["note"]
 
-    monkeypatch.setitem(request_types.KINDS, "po_edit", working)  # the database is back
+    monkeypatch.undo()  # the database is back
     alice_retry = client.post(f"/api/v1/tasks/{request_id}/retry", json={}, headers=alice)
     assert alice_retry.status_code == 403
     retried = client.post(f"/api/v1/tasks/{request_id}/retry", json={}, headers=tess)

@@ -6,15 +6,8 @@ import json
 import subprocess
 import sys
 
-WEB_LIBRARIES = (
-    "flask",
-    "flask_babel",
-    "flask_login",
-    "flask_wtf",
-    "werkzeug",
-    "wtforms",
-    "jinja2",
-)
+# The request kinds' forms are plain WTForms classes, which need none of these.
+WEB_LIBRARIES = ("flask", "flask_babel", "flask_login", "flask_wtf", "werkzeug", "jinja2")
 IO_LIBRARIES = ("sqlalchemy", "psycopg", "smtplib", "fpdf", *WEB_LIBRARIES)
 
 

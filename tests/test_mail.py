@@ -27,10 +27,11 @@ from portal.config import Settings, SmtpSettings, TemporalSettings
 from portal.db import Database
 from portal.gateway import TemporalBridge
 from portal.models import BillingRequest, OutboxMessage, User
-from portal.notifications.compose import TRANSLATIONS_DIR, compile_catalogs, queue_notification
+from portal.notifications.catalogs import TRANSLATIONS_DIR, compile_catalogs
 from portal.notifications.delivery import deliver_outbox
+from portal.notifications.outbox import queue_notification
 from tests.conftest import clock_shift, free_port, login
-from workflows.messages import Audience, QueueNotificationInput
+from workflows.messages import QueueNotificationInput
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_URL = "https://billing.example"
@@ -113,10 +114,9 @@ def new_request(
         return row.id
 
 
-def notify(
-    database: Database, request_id: int, event: str, audience: str, note: str = "", **context: Any
-) -> int:
-    notification = QueueNotificationInput(request_id, event, audience, note, context)
+def notify(database: Database, request_id: int, event: str, note: str = "", **context: Any) -> int:
+    """Queue the mail of `event`; whom it tells is the event's own decision."""
+    notification = QueueNotificationInput(request_id, event, note=note, context=context)
     with database.session() as session:
         return queue_notification(session, notification, base_url=BASE_URL)
 
@@ -136,10 +136,8 @@ def outbox(database: Database) -> list[OutboxMessage]:
 def test_each_recipient_reads_the_mail_in_their_language(database: Database, demo: None) -> None:
     alice_request = new_request(database, "alice@acme.example")
     chloe_request = new_request(database, "chloe@globex.example")
-    assert notify(database, alice_request, "info_requested", Audience.REQUESTER, "Which line?") == 1
-    assert (
-        notify(database, chloe_request, "info_requested", Audience.REQUESTER, "Quelle ligne ?") == 1
-    )
+    assert notify(database, alice_request, "info_requested", "Which line?") == 1
+    assert notify(database, chloe_request, "info_requested", "Quelle ligne ?") == 1
 
     english, french = outbox(database)
     assert english.recipient_email == "alice@acme.example"
@@ -163,8 +161,8 @@ def test_each_recipient_reads_the_mail_in_their_language(database: Database, dem
 def test_staff_get_the_task_link_and_a_retry_queues_nothing(database: Database, demo: None) -> None:
     request_id = new_request(database, "alice@acme.example")
     # Unclaimed: every technician hears of it, each in their language (Théo reads French).
-    assert notify(database, request_id, "sla_reminder", Audience.ASSIGNEE) == 2
-    assert notify(database, request_id, "sla_reminder", Audience.ASSIGNEE) == 0
+    assert notify(database, request_id, "sla_reminder") == 2
+    assert notify(database, request_id, "sla_reminder") == 0
     tess, theo = outbox(database)
     assert (tess.recipient_email, theo.recipient_email) == (
         "tess@logmein.example",
@@ -192,7 +190,6 @@ def test_a_new_contact_who_is_not_a_user_gets_the_set_password_link(
         database,
         request_id,
         "contact_changed_new",
-        Audience.REQUESTER,
         recipient_email="Hugo@Globex.example",
         recipient_name="Hugo Petit",
         link=link,
@@ -217,8 +214,8 @@ def test_delivery_sends_each_mail_once_as_utf8_text(
     recorder, smtp = smtp_server
     alice_request = new_request(database, "alice@acme.example")
     chloe_request = new_request(database, "chloe@globex.example")
-    notify(database, alice_request, "rejected", Audience.REQUESTER, "Duplicate of #1.")
-    notify(database, chloe_request, "completed", Audience.REQUESTER, "C'est fait, merci : voilà.")
+    notify(database, alice_request, "rejected", "Duplicate of #1.")
+    notify(database, chloe_request, "completed", "C'est fait, merci : voilà.")
 
     assert deliver_outbox(database, smtp) == 2
 
@@ -250,8 +247,8 @@ def test_delivery_of_one_request_leaves_the_others_waiting(
     recorder, smtp = smtp_server
     first = new_request(database, "alice@acme.example")
     second = new_request(database, "alice@acme.example")
-    notify(database, first, "rejected", Audience.REQUESTER, "No.")
-    notify(database, second, "rejected", Audience.REQUESTER, "No.")
+    notify(database, first, "rejected", "No.")
+    notify(database, second, "rejected", "No.")
 
     assert deliver_outbox(database, smtp, request_id=first) == 1
     sent = {row.request_id: row.sent_at is not None for row in outbox(database)}
@@ -269,8 +266,8 @@ def test_a_refused_recipient_stays_unsent_and_unlogged(
     recorder, smtp = smtp_server
     request_id = new_request(database, "chloe@globex.example", "contact_change")
     refused = f"nobody@{REFUSED_DOMAIN}"
-    notify(database, request_id, "contact_changed_new", Audience.REQUESTER, recipient_email=refused)
-    notify(database, request_id, "rejected", Audience.REQUESTER, "Non.")
+    notify(database, request_id, "contact_changed_new", recipient_email=refused)
+    notify(database, request_id, "rejected", "Non.")
 
     with caplog.at_level(logging.DEBUG, logger="portal.notifications.delivery"):
         assert deliver_outbox(database, smtp) == 1
@@ -287,7 +284,7 @@ def test_smtp_down_marks_nothing_and_raises_nothing(
     database: Database, demo: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     request_id = new_request(database, "alice@acme.example")
-    notify(database, request_id, "rejected", Audience.REQUESTER, "No.")
+    notify(database, request_id, "rejected", "No.")
     nobody_listens = SmtpSettings(
         host="127.0.0.1", port=free_port(), timeout_seconds=2, username="u", password="s3cret-pw"
     )
@@ -302,7 +299,7 @@ def test_smtp_down_marks_nothing_and_raises_nothing(
 
 def test_without_an_smtp_host_mails_stay_in_the_outbox(database: Database, demo: None) -> None:
     request_id = new_request(database, "alice@acme.example")
-    notify(database, request_id, "rejected", Audience.REQUESTER, "No.")
+    notify(database, request_id, "rejected", "No.")
     assert deliver_outbox(database, SmtpSettings()) == 0
     assert [row.sent_at for row in outbox(database)] == [None]
 
@@ -336,9 +333,9 @@ def test_the_outbox_page_shows_a_user_their_own_mails(
 ) -> None:
     alice_request = new_request(database, "alice@acme.example")
     chloe_request = new_request(database, "chloe@globex.example")
-    notify(database, alice_request, "rejected", Audience.REQUESTER, "Not for Chloé.")
-    notify(database, chloe_request, "completed", Audience.REQUESTER, "Pour Chloé.")
-    notify(database, alice_request, "completed", Audience.REQUESTER, "Done.")
+    notify(database, alice_request, "rejected", "Not for Chloé.")
+    notify(database, chloe_request, "completed", "Pour Chloé.")
+    notify(database, alice_request, "completed", "Done.")
 
     login(dev_client, "alice@acme.example")
     page = dev_client.get("/outbox/")

@@ -447,9 +447,12 @@ def test_request_info_loop_through_the_pages(
     answer_form = read_form(page.text, f"{page_url}/provide-info")
     assert set(answer_form) == {"csrf_token", "text"}
 
-    # An empty answer is refused and the question still waits.
-    empty = follow(client, post_form(client, page_url, f"{page_url}/provide-info", {"text": " "}))
-    assert any("Please write a message" in message for message in flashes(empty.text))
+    # An empty answer is refused beside its field, and the question still waits.
+    empty = post_form(client, page_url, f"{page_url}/provide-info", {"text": " "})
+    assert empty.status_code == 400
+    assert "Please correct the highlighted fields." in flashes(empty.text)
+    assert field_errors(empty.text) == {"text": "This field is required."}
+    assert question in empty.text
     assert request_status(database, request_id) == "waiting_for_customer"
 
     answer = "Cost centre 4711, Lyon office"

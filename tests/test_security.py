@@ -39,10 +39,10 @@ from werkzeug.wrappers import Response as BaseResponse
 import portal.accounts.security
 import portal.accounts.throttle
 from portal import clock
-from portal.api import TASK_ACTIONS
 from portal.app import create_app
 from portal.billing_centre.invoices import Line, issue_invoice
 from portal.config import TemporalSettings, VendorSettings
+from portal.console.api import TASK_ACTIONS
 from portal.db import Base, Database
 from portal.demo import DEMO_PASSWORD
 from portal.documents import operations as documents
@@ -143,15 +143,15 @@ US_CORPORATE_CONTACT_ONLY = {"contact": PASS}
 # missing here fails the matrix.
 GATES: dict[str, Gate] = {
     # public
-    "auth.login": PUBLIC,
+    "accounts.login": PUBLIC,
     "language.choose": PUBLIC,
-    "invitations.accept": PUBLIC,
+    "accounts.accept_invitation_page": PUBLIC,
     "health.healthz": PUBLIC,
     "metrics": PUBLIC,
     "api.create_token": PUBLIC,
     # any signed-in person
-    "home.index": SIGNED_IN_PAGE,
-    "auth.logout": SIGNED_IN_PAGE,
+    "accounts.home": SIGNED_IN_PAGE,
+    "accounts.logout": SIGNED_IN_PAGE,
     "outbox.index": SIGNED_IN_PAGE,  # each sees only their own mails; staff every mail
     "documents.w9_page": SIGNED_IN_PAGE,  # says why not, and what to do instead
     "documents.w9_pdf": Gate(
@@ -165,13 +165,10 @@ GATES: dict[str, Gate] = {
     "purchase_orders.edit": CONTACT_PAGE,
     "billing_requests.index": CONTACT_PAGE,
     "billing_requests.detail": CONTACT_PAGE,
-    "billing_requests.accept_quote": CONTACT_PAGE,
-    "billing_requests.decline_quote": CONTACT_PAGE,
-    "billing_requests.cancel": CONTACT_PAGE,
-    "billing_requests.provide_info": CONTACT_PAGE,
-    "request_forms.new": CONTACT_PAGE,
+    "billing_requests.act": CONTACT_PAGE,  # cancel, answer, accept or decline a quote
+    "billing_requests.new": CONTACT_PAGE,
     # A standard account's contact sees the form, but only Corporate accounts may send it.
-    "request_forms.new POST": Gate(
+    "billing_requests.new POST": Gate(
         LOGIN, FORBIDDEN, PASS, FORBIDDEN, only={"standard_contact": FORBIDDEN}
     ),
     # the technicians' console
@@ -237,6 +234,8 @@ OBJECT_PARAMETERS = {
 }
 # The other parameters: one value each (the invitation's token is the world's real one).
 FIXED_PARAMETERS = {"verb": "claim", "request_type": "quote"}
+# Where that value is no action of the route's: the route's own.
+ROUTE_PARAMETERS = {"billing_requests.act": {"verb": "cancel"}}
 
 QUOTE = {"items": [{"product": "GoToMeeting Business", "seats": 10}], "term_months": 12}
 
@@ -363,6 +362,7 @@ def cells(app: Flask, world: World) -> Iterator[Cell]:
         assert not unknown, f"{rule.rule}: say in this test what {unknown} should be"
         assert len(families) <= 1, rule.rule
         fixed = {name: value for name, value in FIXED_PARAMETERS.items() if name in rule.arguments}
+        fixed.update(ROUTE_PARAMETERS.get(rule.endpoint, {}))
         if "token" in rule.arguments:
             fixed["token"] = world.invitation_token
         owners: list[str | None] = list(world.objects[next(iter(families))]) if families else [None]
@@ -375,7 +375,7 @@ def cells(app: Flask, world: World) -> Iterator[Cell]:
                     values[parameter] = world.objects[family][owner]
                 url = adapter.build(rule.endpoint, values, method=method)
                 found.append(Cell(rule, method, owner, url))
-    found.sort(key=lambda c: (c.method == "POST", c.rule.endpoint == "auth.logout", str(c)))
+    found.sort(key=lambda c: (c.method == "POST", c.rule.endpoint == "accounts.logout", str(c)))
     yield from found
 
 
@@ -413,7 +413,7 @@ class Browser:
         if cell.method == "GET":
             return self.client.get(cell.url)
         response = self.client.post(cell.url, data={"csrf_token": self.csrf, **(body or {})})
-        if cell.rule.endpoint == "auth.logout":
+        if cell.rule.endpoint == "accounts.logout":
             self.sign_in()
         return response
 
@@ -532,7 +532,7 @@ def test_every_form_refuses_a_post_without_its_csrf_token(
     app: Flask, world: World, database: Database
 ) -> None:
     writes = [c for c in cells(app, world) if not c.is_api and c.method == "POST"]
-    assert {c.rule.endpoint for c in writes} >= {"auth.login", "auth.logout", "console.act"}
+    assert {c.rule.endpoint for c in writes} >= {"accounts.login", "accounts.logout", "console.act"}
     preference = ["anonymous", "contact", "standard_contact", "technician", "supervisor"]
     for cell in writes:
         if cell.owner not in (None, "acme"):

@@ -11,14 +11,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import orm
 from temporalio.client import Client, WorkflowExecutionStatus
 
-import portal.billing_requests.operations as operations
+import portal.gateway as gateway
 from portal.app import create_app
 from portal.config import TemporalSettings
 from portal.db import Database
 from portal.gateway import TemporalBridge
 from portal.models import BillingRequest
 from tests.conftest import WorkerThread, api_token, free_port, make_settings
-from workflows.messages import workflow_id_for
+from workflows.messages import StartRequestInput, workflow_id_for
 
 
 def edit_payload(client: FlaskClient, headers: dict[str, str]) -> dict:
@@ -77,18 +77,16 @@ def test_failed_commit_terminates_the_started_workflow(
     alice = api_token(client, "alice@acme.example")
     body = edit_payload(client, alice)
     started: list[int] = []
-    real_start = operations.start_request_workflow
+    real_start = gateway.start_request_workflow
 
-    async def recording_start(
-        client: Client, task_queue: str, start: operations.StartRequestInput
-    ) -> None:
+    async def recording_start(client: Client, task_queue: str, start: StartRequestInput) -> None:
         started.append(start.request_id)
         await real_start(client, task_queue, start)
 
     def failing_commit(self: orm.Session) -> None:
         raise sa.exc.OperationalError("COMMIT", {}, Exception("database went away"))
 
-    monkeypatch.setattr(operations, "start_request_workflow", recording_start)
+    monkeypatch.setattr(gateway, "start_request_workflow", recording_start)
     monkeypatch.setattr(orm.Session, "commit", failing_commit)
     with pytest.raises(sa.exc.OperationalError):
         client.post("/api/v1/requests", json=body, headers=alice)

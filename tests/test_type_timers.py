@@ -12,11 +12,12 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from portal import clock
+from portal.billing_requests.kinds import kind_of
 from portal.billing_requests.kinds.contact_change import invitation_for
-from portal.billing_requests.operations import actor_for, start_request_workflow
-from portal.billing_requests.types import kind_of
+from portal.billing_requests.queries import actor_for
 from portal.db import Database
 from portal.errors import ValidationFailed
+from portal.gateway import start_request_workflow
 from portal.models import Account, BillingRequest, Invitation, OutboxMessage, User
 from tests.test_workflow_timers import eventually, fast_forward, has_mail, with_time_skipping
 from workflows.messages import (

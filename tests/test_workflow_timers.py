@@ -15,11 +15,12 @@ from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
 from activities.worker import build_worker
 from portal import clock
-from portal.billing_requests.operations import actor_for, start_request_workflow
+from portal.billing_requests.kinds import KINDS
+from portal.billing_requests.queries import actor_for
 from portal.db import Database
 from portal.devserver import temporal_binary
+from portal.gateway import start_request_workflow
 from portal.models import BillingRequest, OutboxMessage, PurchaseOrder, User
-from portal.purchase_orders.operations import validate_po_edit
 from workflows.messages import (
     ClaimInput,
     RequestInfoInput,
@@ -46,7 +47,7 @@ def store_request(database: Database) -> tuple[StartRequestInput, int]:
             sa.select(PurchaseOrder).where(PurchaseOrder.account_id == alice.account_id)
         )
         assert po is not None
-        payload = validate_po_edit(
+        payload = KINDS["po_edit"].validate(
             session,
             alice.account_id,
             {"purchase_order_id": po.id, "changes": {"notes": "x"}, "reason": "r"},

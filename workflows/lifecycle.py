@@ -59,6 +59,36 @@ FINAL_STATUSES = frozenset(
 )
 
 
+class Event(StrEnum):
+    """What a request's timeline records; each is labelled and decides its mail in
+    portal/billing_requests/vocabulary.py (a test fails when one lacks either)."""
+
+    SUBMITTED = "submitted"
+    CLAIMED = "claimed"
+    REASSIGNED = "reassigned"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    INFO_REQUESTED = "info_requested"
+    INFO_PROVIDED = "info_provided"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    RETRIED = "retried"
+    EXPIRED = "expired"
+    SLA_REMINDER = "sla_reminder"
+    ESCALATED = "escalated"
+    QUOTED = "quoted"
+    QUOTE_EXPIRING = "quote_expiring"
+    QUOTE_EXTENDED = "quote_extended"
+    QUOTE_ACCEPTED = "quote_accepted"
+    QUOTE_DECLINED = "quote_declined"
+    SCHEDULED = "scheduled"
+    INVITATION_EXPIRED = "invitation_expired"
+    # Mail-only: what a contact change tells the new and the former billing contact.
+    CONTACT_CHANGED_NEW = "contact_changed_new"
+    CONTACT_CHANGED_OLD = "contact_changed_old"
+
+
 class Action(StrEnum):
     CLAIM = "claim"
     APPROVE = "approve"

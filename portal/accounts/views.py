@@ -1,34 +1,92 @@
-"""A new billing contact's one-time link: choose a password, then sign in."""
+"""The account's own pages: the landing page after sign-in (the account at a glance, or the
+queue for staff), signing in and out, and a new billing contact's one-time link."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_user
-from flask_wtf import FlaskForm
-from wtforms import PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
 
+from portal.accounts.forms import LoginForm, SetPasswordForm
+from portal.accounts.security import is_safe_next
+from portal.accounts.throttle import Throttled, sign_in
+from portal.billing_centre.invoices import invoices_of
 from portal.billing_requests.kinds.contact_change import accept_invitation, invitation_for
+from portal.billing_requests.queries import pending_requests_of_account
 from portal.errors import ValidationFailed
-from portal.i18n import _, _l
+from portal.i18n import _
+from portal.models import Account, PurchaseOrder
+from portal.web.auth import current
 from portal.web.extensions import get_session
 from portal.web.feedback import report
 
-bp = Blueprint("invitations", __name__, url_prefix="/invitations")
+bp = Blueprint("accounts", __name__)
 
 
-class SetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
-    confirm = PasswordField(
-        _l("New password again"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+@bp.get("/")
+@login_required
+def home() -> str | Response:
+    user = current()
+    if user.is_staff:
+        return redirect(url_for("console.queue"))
+    session = get_session()
+    account = session.get(Account, user.account_id)
+    pending = (
+        list(session.scalars(pending_requests_of_account(user.account_id or 0)))
+        if user.is_billing_contact
+        else []
     )
-    submit = SubmitField(_l("Set my password"))
+    po_count = (
+        session.scalar(
+            sa.select(sa.func.count(PurchaseOrder.id)).where(
+                PurchaseOrder.account_id == user.account_id
+            )
+        )
+        if user.is_billing_contact
+        else 0
+    )
+    invoices = invoices_of(session, user, limit=20) if user.is_billing_contact else []
+    return render_template(
+        "home/index.html", account=account, pending=pending, po_count=po_count, invoices=invoices
+    )
 
 
-@bp.route("/<token>", methods=["GET", "POST"])
-def accept(token: str) -> ResponseReturnValue:
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = sign_in(get_session(), form.email.data or "", form.password.data or "")
+        except Throttled as refused:
+            # The same message as any failure, and why no password is checked for a while.
+            flash(_("Incorrect e-mail or password."), "error")
+            flash(refused.message, "error")
+            page = render_template("auth/login.html", form=form)
+            return page, 429, {"Retry-After": str(refused.retry_after)}
+        if user is not None:
+            login_user(user)
+            flash(_("Welcome, %(name)s.", name=user.name), "success")
+            target = request.args.get("next")
+            return redirect(target if target and is_safe_next(target) else url_for("accounts.home"))
+        # One message whatever was wrong, so the form never reveals which e-mails exist.
+        flash(_("Incorrect e-mail or password."), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    logout_user()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation_page(token: str) -> ResponseReturnValue:
     session = get_session()
     try:
         invitation = invitation_for(session, token)
@@ -49,4 +107,4 @@ def accept(token: str) -> ResponseReturnValue:
     session.commit()
     login_user(user)
     flash(_("Your password is set. Welcome, %(name)s.", name=user.name), "success")
-    return redirect(url_for("home.index"))
+    return redirect(url_for("accounts.home"))

@@ -7,15 +7,16 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from portal.api import api_user, json_body, request_json, token_required
 from portal.billing_centre import operations as billing
 from portal.billing_centre.invoices import get_invoice, invoices_of
 from portal.billing_centre.payments import PaymentProcessor, SandboxProcessor
 from portal.billing_centre.statements import invoice_pdf
 from portal.billing_centre.timers import schedule_end
-from portal.billing_requests.operations import submit_request
+from portal.billing_requests.api import request_json
+from portal.billing_requests.submit import submit_request
 from portal.documents.views import send_document
 from portal.models import Invoice, PaymentMethod, Subscription
+from portal.web.api_support import api_user, json_body, token_required
 from portal.web.extensions import get_bridge, get_session, settings_of
 from workflows.lifecycle import RequestType
 

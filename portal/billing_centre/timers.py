@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import orm
-from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
 from portal import clock
 from portal.errors import ServiceUnavailable
-from portal.gateway import TemporalBridge, TemporalUnavailable
+from portal.gateway import TemporalBridge, TemporalUnavailable, start_subscription_end
 from portal.i18n import _l
 from portal.models import Subscription
-from workflows.subscription_workflow import (
-    EndSubscriptionInput,
-    SubscriptionEndWorkflow,
-    end_workflow_id,
-)
+from workflows.subscription_workflow import EndSubscriptionInput
 
 
 def schedule_end(session: orm.Session, bridge: TemporalBridge, subscription: Subscription) -> None:
@@ -26,21 +18,8 @@ def schedule_end(session: orm.Session, bridge: TemporalBridge, subscription: Sub
     end = EndSubscriptionInput(
         subscription.id, subscription.next_billing_date.isoformat(), clock.shift_seconds()
     )
-
-    async def start(client: Client) -> None:
-        await client.start_workflow(
-            SubscriptionEndWorkflow.run,
-            end,
-            id=end_workflow_id(subscription.id, end.ends_on),
-            task_queue=bridge.settings.task_queue,
-            # A timer already waiting (cancelled, undone, cancelled again) serves again: it
-            # checks the status when it fires.
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            rpc_timeout=timedelta(seconds=5),
-        )
-
     try:
-        bridge.run(start)
+        start_subscription_end(bridge, end)
     except (TemporalUnavailable, RPCError) as error:
         session.rollback()
         raise ServiceUnavailable(

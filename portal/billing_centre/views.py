@@ -12,8 +12,8 @@ from portal.billing_centre.forms import AddForm, CardForm, ChangeForm
 from portal.billing_centre.invoices import get_invoice, invoice_years, invoices_of
 from portal.billing_centre.statements import invoice_pdf
 from portal.billing_centre.timers import schedule_end
-from portal.billing_requests.kinds.quote import active_plans
-from portal.billing_requests.operations import submit_request
+from portal.billing_requests.kinds.quotes import active_plans
+from portal.billing_requests.submit import submit_request
 from portal.documents.views import send_document
 from portal.errors import PortalError
 from portal.i18n import _

@@ -1,5 +1,6 @@
-"""A billing contact's requests: list, detail with timeline, cancel, answer a question, and
-answer a quote (accept with a PO number, decline, its PDF)."""
+"""A billing contact's requests: start one (a page per kind with a form), the list, a request's
+page with its timeline, and the steps the contact takes on it (cancel, answer a question,
+accept or decline a quote)."""
 
 from __future__ import annotations
 
@@ -10,27 +11,67 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from flask_wtf import FlaskForm
 
-from portal.billing_requests import operations
-from portal.billing_requests.forms import AcceptQuoteForm, DeclineQuoteForm
-from portal.billing_requests.kinds import quote
-from portal.billing_requests.types import STATUS_LABELS
+from portal.billing_requests import queries
+from portal.billing_requests.actions import perform
+from portal.billing_requests.events import STATUS_LABELS
+from portal.billing_requests.kinds import kind_of
+from portal.billing_requests.kinds.quotes import quote_document, quote_for
+from portal.billing_requests.submit import submit_request
 from portal.documents.views import send_document
 from portal.errors import PortalError, ValidationFailed
-from portal.i18n import _
+from portal.i18n import _, _l
+from portal.models import BillingRequest
 from portal.web.auth import billing_contact_required, current
-from portal.web.extensions import get_bridge, get_session
+from portal.web.extensions import get_bridge, get_session, get_settings
 from portal.web.feedback import report
-from portal.web.forms import OptionalTextForm, RequiredTextForm
+from portal.web.forms import OptionalTextForm, RequiredTextForm, web_form
 from workflows.lifecycle import Action
 
 bp = Blueprint("billing_requests", __name__, url_prefix="/requests")
+
+
+@bp.route("/new/<request_type>", methods=["GET", "POST"])
+@billing_contact_required
+def new(request_type: str) -> ResponseReturnValue:
+    kind = kind_of(request_type)
+    if kind is None or kind.form is None:
+        abort(404)
+    form = web_form(kind.form).build(get_session(), current())
+    created, status = submit_form(form, request_type)
+    if created is not None:
+        flash(_("Your request #%(id)d was sent to a technician.", id=created.id), "success")
+        return redirect(url_for("billing_requests.detail", request_id=created.id))
+    return render_template("requests/new.html", form=form, kind=kind), status
+
+
+def submit_form(form: Any, request_type: str) -> tuple[BillingRequest | None, int]:
+    """Submit the form's request when posted and valid: (the request, 201), or (None, the
+    status to show the form with: 200 not posted, else the error's, with errors by fields)."""
+    if not form.is_submitted():
+        return None, 200
+    if not form.validate():
+        flash(_("Please correct the highlighted fields."), "error")
+        return None, 400
+    try:
+        created = submit_request(
+            get_session(),
+            get_bridge(),
+            get_settings().timers,
+            current(),
+            request_type,
+            form.payload(),
+        )
+    except PortalError as error:
+        report(error, form, form.field_map())
+        return None, error.status
+    return created, 201
 
 
 @bp.get("/")
 @billing_contact_required
 def index() -> ResponseReturnValue:
     status = request.args.get("status") or None
-    items = operations.list_requests(get_session(), current(), status=status)
+    items = queries.list_requests(get_session(), current(), status=status)
     return render_template(
         "requests/index.html", items=items, status=status, statuses=STATUS_LABELS
     )
@@ -45,16 +86,20 @@ def detail(request_id: int) -> ResponseReturnValue:
 def _detail_page(request_id: int, **bound: FlaskForm) -> str:
     """The request page; `bound` forms (just posted, with their errors) replace empty ones."""
     session = get_session()
-    view = operations.view_request(session, current(), request_id)
+    view = queries.view_request(session, current(), request_id)
+    kind = kind_of(view.item.type)
     forms: dict[str, Any] = {
         "cancel_form": OptionalTextForm(formdata=None),
         "answer_form": RequiredTextForm(formdata=None),
-        "accept_form": AcceptQuoteForm(formdata=None),
-        "decline_form": DeclineQuoteForm(formdata=None),
-        **bound,
     }
+    for action, form_class in (kind.action_forms if kind else {}).items():
+        forms[f"{action}_form"] = web_form(form_class).for_request(view.item, formdata=None)
     return render_template(
-        "requests/detail.html", view=view, quote=quote.quote_for(session, view.item.id), **forms
+        "requests/detail.html",
+        view=view,
+        kind=kind,
+        quote=quote_for(session, view.item.id),
+        **{**forms, **bound},
     )
 
 
@@ -62,90 +107,51 @@ def _detail_page(request_id: int, **bound: FlaskForm) -> str:
 @login_required
 def quote_pdf(request_id: int) -> ResponseReturnValue:
     session = get_session()
-    item = operations.get_request(session, current(), request_id)
-    found = quote.quote_for(session, item.id)
+    item = queries.get_request(session, current(), request_id)
+    found = quote_for(session, item.id)
     if found is None:
         abort(404)
-    content = quote.quote_pdf(session, found)
-    return send_document(content, f"quote-{item.id}.pdf", "application/pdf")
+    return send_document(quote_document(session, found), f"quote-{item.id}.pdf", "application/pdf")
 
 
-@bp.post("/<int:request_id>/accept-quote")
+# verb in the URL → the action and what the contact reads once it is done.
+STEPS = {
+    "cancel": (Action.CANCEL, "cancel_form", OptionalTextForm),
+    "provide-info": (Action.PROVIDE_INFO, "answer_form", RequiredTextForm),
+    "accept-quote": (Action.ACCEPT_QUOTE, f"{Action.ACCEPT_QUOTE}_form", None),
+    "decline-quote": (Action.DECLINE_QUOTE, f"{Action.DECLINE_QUOTE}_form", None),
+}
+DONE = {
+    Action.CANCEL: _l("Request #%(id)d is cancelled."),
+    Action.PROVIDE_INFO: _l("Your answer was sent to the technician."),
+    Action.ACCEPT_QUOTE: _l("You accepted the quote; your purchase order is being created."),
+    Action.DECLINE_QUOTE: _l("You declined the quote."),
+}
+
+
+@bp.post("/<int:request_id>/<verb>")
 @billing_contact_required
-def accept_quote(request_id: int) -> ResponseReturnValue:
-    form = AcceptQuoteForm()
-    step = operations.Step(po_number=form.po_number.data or "")
-    done = _("You accepted the quote; your purchase order is being created.")
-    return _answer_quote(request_id, Action.ACCEPT_QUOTE, form, step, "accept_form", done)
-
-
-@bp.post("/<int:request_id>/decline-quote")
-@billing_contact_required
-def decline_quote(request_id: int) -> ResponseReturnValue:
-    form = DeclineQuoteForm()
-    step = operations.Step(text=form.reason.data or "")
-    done = _("You declined the quote.")
-    return _answer_quote(request_id, Action.DECLINE_QUOTE, form, step, "decline_form", done)
-
-
-def _answer_quote(
-    request_id: int,
-    action: Action,
-    form: FlaskForm,
-    step: operations.Step,
-    name: str,
-    done: str,
-) -> ResponseReturnValue:
-    """Redirect when done or refused; show the form again beside its errors when invalid."""
+def act(request_id: int, verb: str) -> ResponseReturnValue:
+    """One step of the contact's; the page again beside its errors when the form is invalid."""
+    if verb not in STEPS:
+        abort(404)
+    action, name, plain_form = STEPS[verb]
+    item = queries.get_request(get_session(), current(), request_id)  # another account's: 404
+    kind = kind_of(item.type)
+    form_class = plain_form or (kind.action_forms.get(action) if kind else None)
+    if form_class is None:
+        abort(404)
+    form: Any = web_form(form_class)() if plain_form is None else form_class()
     if not form.validate_on_submit():
         flash(_("Please correct the highlighted fields."), "error")
         return _detail_page(request_id, **{name: form}), 400
     try:
-        operations.perform(get_session(), get_bridge(), current(), request_id, action, step)
+        perform(get_session(), get_bridge(), current(), request_id, action, form.step())
     except ValidationFailed as error:
-        report(error, form)
+        report(error, form, {"reason": "text", "message": "text"})
         return _detail_page(request_id, **{name: form}), 400
     except PortalError as error:
         report(error)
     else:
-        flash(done, "success")
-    return redirect(url_for("billing_requests.detail", request_id=request_id))
-
-
-@bp.post("/<int:request_id>/cancel")
-@billing_contact_required
-def cancel(request_id: int) -> ResponseReturnValue:
-    return _act(
-        request_id,
-        Action.CANCEL,
-        OptionalTextForm(),
-        _("Request #%(id)d is cancelled.", id=request_id),
-    )
-
-
-@bp.post("/<int:request_id>/provide-info")
-@billing_contact_required
-def provide_info(request_id: int) -> ResponseReturnValue:
-    return _act(
-        request_id,
-        Action.PROVIDE_INFO,
-        RequiredTextForm(),
-        _("Your answer was sent to the technician."),
-    )
-
-
-def _act(
-    request_id: int, action: Action, form: OptionalTextForm | RequiredTextForm, done: str
-) -> ResponseReturnValue:
-    operations.get_request(get_session(), current(), request_id)  # another account's: 404
-    if form.validate_on_submit():
-        try:
-            step = operations.Step(text=form.text.data)
-            operations.perform(get_session(), get_bridge(), current(), request_id, action, step)
-        except PortalError as error:
-            report(error)
-        else:
-            flash(done, "success")
-    else:
-        flash(_("Please write a message (at most 2000 characters)."), "error")
+        flash(str(DONE[action]) % {"id": request_id}, "success")
     return redirect(url_for("billing_requests.detail", request_id=request_id))

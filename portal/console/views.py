@@ -1,52 +1,63 @@
 """The technicians' console: the queue, the task page with its decisions, and a billing-contact
-change started on a customer's behalf."""
+change started on a customer's behalf. What a kind's decision carries beyond a comment is the
+kind's own form (RequestKind.action_forms)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_wtf import FlaskForm
 
 from portal import clock
-from portal.billing_requests import operations
-from portal.billing_requests.forms import StaffContactChangeForm
-from portal.billing_requests.kinds.quote import active_plans, quote_for
-from portal.billing_requests.new_views import submit_form
-from portal.billing_requests.types import KINDS, STATUS_LABELS
-from portal.console.forms import ExtendQuoteForm, InquiryAnswerForm, QuoteApproveForm, StepForm
+from portal.billing_requests import actions as operations
+from portal.billing_requests import queries
+from portal.billing_requests.events import STATUS_LABELS
+from portal.billing_requests.kinds import KINDS, kind_of
+from portal.billing_requests.kinds.contact_change import StaffContactChangeForm
+from portal.billing_requests.kinds.quotes import active_plans, quote_for
+from portal.billing_requests.views import submit_form
 from portal.errors import PortalError, ValidationFailed
 from portal.i18n import LazyText, _, _l
 from portal.models import Account, BillingRequest
 from portal.web.auth import current, staff_required
-from portal.web.extensions import get_bridge, get_session, settings_of
+from portal.web.extensions import get_bridge, get_session, get_settings
 from portal.web.feedback import report
-from portal.web.forms import ConfirmForm, OptionalTextForm, ReassignForm, RequiredTextForm
-from workflows.lifecycle import Action
+from portal.web.forms import (
+    ConfirmForm,
+    OptionalTextForm,
+    ReassignForm,
+    RequiredTextForm,
+    web_form,
+)
+from workflows.lifecycle import Action, RequestType
 from workflows.messages import workflow_id_for
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
-# verb in the URL → the action, the form's name in the task page, the confirmation.
-ACTIONS: dict[str, tuple[Action, str, LazyText]] = {
-    "claim": (Action.CLAIM, "claim_form", _l("You claimed request #%(id)d.")),
-    "approve": (Action.APPROVE, "approve_form", _l("Request #%(id)d is approved.")),
-    "reject": (Action.REJECT, "reject_form", _l("Request #%(id)d is rejected.")),
-    "request-info": (
-        Action.REQUEST_INFO,
-        "info_form",
-        _l("Your question was sent to the customer."),
-    ),
-    "reassign": (Action.REASSIGN, "reassign_form", _l("Request #%(id)d is reassigned.")),
-    "retry": (Action.RETRY, "retry_form", _l("Request #%(id)d is being applied again.")),
+# verb in the URL → the action and the confirmation; its form is `<action>_form` on the page.
+ACTIONS: dict[str, tuple[Action, LazyText]] = {
+    "claim": (Action.CLAIM, _l("You claimed request #%(id)d.")),
+    "approve": (Action.APPROVE, _l("Request #%(id)d is approved.")),
+    "reject": (Action.REJECT, _l("Request #%(id)d is rejected.")),
+    "request-info": (Action.REQUEST_INFO, _l("Your question was sent to the customer.")),
+    "reassign": (Action.REASSIGN, _l("Request #%(id)d is reassigned.")),
+    "retry": (Action.RETRY, _l("Request #%(id)d is being applied again.")),
     "extend-quote": (
         Action.EXTEND_QUOTE,
-        "extend_form",
         _l("The quote of request #%(id)d is valid for longer now."),
     ),
 }
-# Where the operations' messages about a text go in the simple forms.
+# The form of an action no kind words its own way.
+PLAIN_FORMS: dict[Action, type[Any]] = {
+    Action.CLAIM: ConfirmForm,
+    Action.RETRY: ConfirmForm,
+    Action.APPROVE: OptionalTextForm,
+    Action.REJECT: RequiredTextForm,
+    Action.REQUEST_INFO: RequiredTextForm,
+    Action.REASSIGN: ReassignForm,
+}
+# Where the operations' messages about a text go in the plain forms.
 TEXT_FIELDS = {"comment": "text", "reason": "text", "question": "text", "message": "text"}
 
 
@@ -58,9 +69,9 @@ def _page_arg() -> int:
 @bp.get("/")
 @staff_required
 def queue() -> ResponseReturnValue:
-    session = get_session()
+    session, user = get_session(), current()
     account = request.args.get("account", "")
-    filters = operations.QueueFilters(
+    filters = queries.QueueFilters(
         status=request.args.get("status") or None,
         request_type=request.args.get("type") or None,
         account_id=int(account) if account.isdigit() else None,
@@ -68,30 +79,30 @@ def queue() -> ResponseReturnValue:
         escalated=request.args.get("escalated") == "1",
         page=_page_arg(),
     )
-    page = operations.technician_queue(session, current(), filters)
-    timers, now = settings_of(current_app).timers, clock.now()
+    page = queries.technician_queue(session, user, filters)
+    timers, now = get_settings().timers, clock.now()
     return render_template(
         "console/queue.html",
         page=page,
         filters=filters,
-        deadlines={item.id: operations.review_deadline(item, timers, now) for item in page.items},
+        deadlines={item.id: queries.review_deadline(item, timers, now) for item in page.items},
         bulk_form=ConfirmForm(),
         bulk_ids={
             item.id
             for item in page.items
-            if item.type == "form_request" and "approve" in operations.actions_for(item, current())
+            if KINDS[item.type].approved_in_bulk and "approve" in queries.actions_for(item, user)
         },
         statuses=STATUS_LABELS,
         kinds=KINDS,
         accounts=session.query(Account).order_by(Account.name).all(),
-        staff=operations.staff_members(session),
+        staff=queries.staff_members(session),
     )
 
 
 @bp.post("/bulk-approve")
 @staff_required
 def bulk_approve() -> ResponseReturnValue:
-    """Approve several form requests at once; each result is shown."""
+    """Approve several requests at once (kinds approved in bulk); each result is shown."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
     ids = [int(value) for value in request.form.getlist("request_id") if value.isdigit()]
@@ -109,55 +120,45 @@ def task(request_id: int) -> ResponseReturnValue:
     return _task_page(request_id)
 
 
-def _task_page(request_id: int, **bound: FlaskForm) -> str:
+def _task_page(request_id: int, **bound: Any) -> str:
     """The task page; `bound` forms (just posted, with their errors) replace empty ones."""
     session = get_session()
-    view = operations.view_request(session, current(), request_id)
-    forms = {name: _form(name, view.item, posted=False) for name in _form_names()}
-    temporal = settings_of(current_app).temporal
+    view = queries.view_request(session, current(), request_id)
+    forms = {
+        f"{action}_form": _form(action, view.item, posted=False)
+        for action, _done in ACTIONS.values()
+    }
+    temporal = get_settings().temporal
     workflow_url = (
         f"{temporal.ui_url}/namespaces/{temporal.namespace}/workflows/{workflow_id_for(request_id)}"
         if temporal.ui_url
         else ""
     )
+    kind = kind_of(view.item.type)
     return render_template(
         "console/task.html",
         view=view,
+        kind=kind,
         quote=quote_for(session, request_id),
-        plans=active_plans(session) if view.item.type == "quote" else {},
+        plans=active_plans(session) if kind and Action.APPROVE in kind.action_forms else {},
         workflow_url=workflow_url,
         **{**forms, **bound},
     )
 
 
-def _form_names() -> list[str]:
-    return [name for _action, name, _done in ACTIONS.values()]
-
-
-def _form(name: str, item: BillingRequest, posted: bool) -> FlaskForm:
-    """The form `name` of the task page, bound to the posted data or empty."""
+def _form(action: Action, item: BillingRequest, posted: bool) -> Any:
+    """The form of `action` on the task page, bound to the posted data or empty."""
     kwargs: dict[str, Any] = {} if posted else {"formdata": None}
-    form: FlaskForm
-    if name == "approve_form" and item.type == "quote":
-        form = QuoteApproveForm.for_request(item, **kwargs)
-    elif name == "approve_form" and item.type == "account_inquiry":
-        form = InquiryAnswerForm(**kwargs)
-    elif name == "reassign_form":
-        form = ReassignForm(**kwargs)
-        form.assignee.choices = _staff_choices()
-    else:
-        simple = {
-            "claim_form": ConfirmForm,
-            "retry_form": ConfirmForm,
-            "approve_form": OptionalTextForm,
-            "extend_form": ExtendQuoteForm,
-        }
-        form = simple.get(name, RequiredTextForm)(**kwargs)
+    kind = kind_of(item.type)
+    own = kind.action_forms.get(action) if kind else None
+    if own is not None:
+        return web_form(own).for_request(item, **kwargs)
+    form = PLAIN_FORMS.get(action, OptionalTextForm)(**kwargs)
+    if action is Action.REASSIGN:
+        form.assignee.choices = [
+            (str(user.id), user.name) for user in queries.staff_members(get_session())
+        ]
     return form
-
-
-def _staff_choices() -> list[tuple[str, str]]:
-    return [(str(u.id), u.name) for u in operations.staff_members(get_session())]
 
 
 @bp.post("/tasks/<int:request_id>/<verb>")
@@ -165,17 +166,22 @@ def _staff_choices() -> list[tuple[str, str]]:
 def act(request_id: int, verb: str) -> ResponseReturnValue:
     if verb not in ACTIONS:
         abort(404)
-    action, name, done = ACTIONS[verb]
-    session = get_session()
-    form = _form(name, operations.get_request(session, current(), request_id), posted=True)
+    action, done = ACTIONS[verb]
+    session, bridge, user = get_session(), get_bridge(), current()
+    form = _form(action, queries.get_request(session, user, request_id), posted=True)
+    name = f"{action}_form"
     if not form.validate_on_submit():
         flash(_("Please correct the highlighted fields."), "error")
         return _task_page(request_id, **{name: form}), 400
     try:
-        _perform(request_id, action, form)
+        upload = form.upload() if hasattr(form, "upload") else None
+        if upload is not None:
+            text = form.step().text
+            operations.approve_with_attachment(session, bridge, user, request_id, text, upload)
+        else:
+            operations.perform(session, bridge, user, request_id, action, form.step())
     except ValidationFailed as error:
-        fields = form.field_map() if isinstance(form, StepForm) else TEXT_FIELDS
-        report(error, form, fields)
+        report(error, form, form.field_map() if hasattr(form, "field_map") else TEXT_FIELDS)
         return _task_page(request_id, **{name: form}), 400
     except PortalError as error:
         report(error)
@@ -184,35 +190,15 @@ def act(request_id: int, verb: str) -> ResponseReturnValue:
     return redirect(url_for("console.task", request_id=request_id))
 
 
-def _perform(request_id: int, action: Action, form: FlaskForm) -> None:
-    session, bridge, user = get_session(), get_bridge(), current()
-    upload = form.upload() if isinstance(form, InquiryAnswerForm) else None
-    if upload is not None:
-        text = form.text.data or ""
-        operations.approve_with_attachment(session, bridge, user, request_id, text, upload)
-        return
-    if isinstance(form, StepForm):
-        step = form.step()
-    else:
-        step = operations.Step(
-            text=getattr(getattr(form, "text", None), "data", ""),
-            assignee_id=getattr(getattr(form, "assignee", None), "data", None),
-        )
-    operations.perform(session, bridge, user, request_id, action, step)
-
-
 @bp.route("/contact-change/new", methods=["GET", "POST"])
 @staff_required
 def new_contact_change() -> ResponseReturnValue:
     """A technician starts a billing-contact change for a customer (a supervisor decides)."""
-    form = StaffContactChangeForm.build(get_session(), current())
-    created, status = submit_form(form)
+    form = web_form(StaffContactChangeForm).build(get_session(), current())
+    created, status = submit_form(form, RequestType.CONTACT_CHANGE)
     if created is not None:
         flash(
-            _(
-                "Request #%(id)d is started; a supervisor must decide it.",
-                id=created.id,
-            ),
+            _("Request #%(id)d is started; a supervisor must decide it.", id=created.id),
             "success",
         )
         return redirect(url_for("console.task", request_id=created.id))

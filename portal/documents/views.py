@@ -11,9 +11,9 @@ import io
 from flask import Blueprint, Response, current_app, render_template, send_file
 from flask_login import login_required
 
-from portal.api import api_user, token_required
 from portal.documents import operations
 from portal.models import Document, User
+from portal.web.api_support import api_user, token_required
 from portal.web.auth import current
 from portal.web.extensions import get_session, settings_of
 

@@ -1,4 +1,5 @@
-"""SMTP delivery of the outbox: each queued message is sent once the server has accepted it.
+"""SMTP delivery of the outbox: each queued message is sent once the server has accepted it,
+by a sender of its own, so that no workflow step waits on an SMTP server.
 
 Delivery is at least once: a message is marked sent only after the server accepted it, so a
 crash between the two sends it again later (with the same Message-ID, which lets mail readers
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import threading
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -148,3 +150,40 @@ def deliver_outbox(
     if sent:
         log.info("sent %d outbox message(s)", sent)
     return sent
+
+
+class OutboxSender:
+    """Sends the outbox apart from the workflows' steps: at once when woken (mail was queued)
+    and every `every` seconds for what could not be sent before (SMTP down, a refusal)."""
+
+    def __init__(self, database: Database, smtp: SmtpSettings, every: float = 60.0) -> None:
+        self.database = database
+        self.smtp = smtp
+        self.every = every
+        self._woken = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        self._woken.set()
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stopping.set()
+        self._woken.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._woken.wait(self.every)
+            self._woken.clear()
+            try:
+                deliver_outbox(self.database, self.smtp)
+            except Exception:
+                # A database hiccup: the next wake or sweep tries again.
+                log.exception("outbox delivery failed")

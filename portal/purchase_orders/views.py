@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
-from portal.billing_requests.operations import submit_request
+from portal.billing_requests.kinds.po_edit import PurchaseOrderEditForm
+from portal.billing_requests.submit import submit_request
 from portal.errors import PortalError
 from portal.i18n import _
 from portal.purchase_orders import operations
-from portal.purchase_orders.forms import PurchaseOrderEditForm
 from portal.web.auth import billing_contact_required, current
-from portal.web.extensions import get_bridge, get_session, settings_of
+from portal.web.extensions import get_bridge, get_session, get_settings
 from portal.web.feedback import report
+from portal.web.forms import web_form
 from workflows.lifecycle import RequestType
 
 bp = Blueprint("purchase_orders", __name__, url_prefix="/purchase-orders")
@@ -37,19 +38,19 @@ def detail(po_id: int) -> str:
 def edit(po_id: int) -> ResponseReturnValue:
     session = get_session()
     po = operations.get_purchase_order(session, current().account_id or 0, po_id)
-    form = PurchaseOrderEditForm.for_purchase_order(po)
+    form = web_form(PurchaseOrderEditForm).for_purchase_order(po)
     if form.validate_on_submit():
         try:
             created = submit_request(
                 session,
                 get_bridge(),
-                settings_of(current_app).timers,
+                get_settings().timers,
                 current(),
                 RequestType.PO_EDIT,
-                form.payload(po),
+                form.payload(),
             )
         except PortalError as error:
-            report(error, form, {"changes": "reason"})
+            report(error, form, form.field_map())
         else:
             flash(
                 _("Your change was sent to a technician as request #%(id)d.", id=created.id),

@@ -47,7 +47,7 @@ def choose() -> ResponseReturnValue:
             session["language"] = form.language.data
         refresh()
     target = form.next.data or ""
-    return redirect(target if is_safe_next(target) else url_for("home.index"))
+    return redirect(target if is_safe_next(target) else url_for("accounts.home"))
 
 
 @user_logged_in.connect

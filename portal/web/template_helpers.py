@@ -10,11 +10,12 @@ from flask import Flask, jsonify, render_template
 from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
 from werkzeug.exceptions import HTTPException
 
-from portal.api import is_api_request, portal_error_json
+from portal.billing_requests.events import EVENTS, STATUS_LABELS, event_of
+from portal.billing_requests.kinds import kind_of, with_forms
 from portal.billing_requests.kinds.frequency_change import FREQUENCY_LABELS
-from portal.billing_requests.types import EVENT_LABELS, STATUS_LABELS, kind_of
 from portal.errors import PortalError
 from portal.i18n import _l
+from portal.web.api_support import is_api_request, portal_error_json
 from portal.web.extensions import settings_of
 from workflows.lifecycle import OPEN_STATUSES, Status
 
@@ -33,8 +34,9 @@ def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
 
 
-def event_label(event: str) -> str:
-    return str(EVENT_LABELS.get(event, event))
+def event_label(name: str) -> str:
+    event = event_of(name)
+    return str(EVENTS[event].label) if event else name
 
 
 def type_label(request_type: str) -> str:
@@ -77,6 +79,7 @@ def init_app(app: Flask) -> None:
         when=when,
         get_locale=get_locale,
         open_statuses=sorted({*OPEN_STATUSES, Status.APPROVED}),
+        kinds_with_forms=with_forms,
         development=settings_of(app).development,
     )
 

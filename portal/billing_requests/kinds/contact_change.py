@@ -11,20 +11,106 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
+from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Optional
 
 from portal import clock
 from portal.accounts.operations import EMAIL, MIN_PASSWORD
 from portal.accounts.security import hash_password, normalize_email
-from portal.billing_requests.kinds.fields import FieldErrors
+from portal.billing_requests.kinds.base import FieldChange, RequestForm, RequestKind
+from portal.billing_requests.kinds.fields import CHOOSE, FieldErrors
 from portal.config import Settings
 from portal.errors import ValidationFailed
-from portal.i18n import _l
-from portal.models import Account, AuditEntry, Invitation, User
-from portal.purchase_orders.operations import FieldChange
-from workflows.lifecycle import Role
-from workflows.messages import ChangeInput, QueueNotificationInput
+from portal.i18n import _, _l
+from portal.models import Account, AuditEntry, BillingRequest, Invitation, User
+from workflows.lifecycle import Event, RequestType, Role
+from workflows.messages import LAPSE, ChangeInput, QueueNotificationInput
 
 CHANGED = "billing_contact.changed"
+TOLD = frozenset({Event.CONTACT_CHANGED_NEW, Event.CONTACT_CHANGED_OLD})
+
+
+class ContactChangeForm(RequestForm):
+    new_contact_name = StringField(_l("New contact's name"))
+    new_contact_email = EmailField(_l("New contact's e-mail"))
+    reason = TextAreaField(_l("Reason for the change"))
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "new_contact_name": self.new_contact_name.data or "",
+            "new_contact_email": self.new_contact_email.data or "",
+            "reason": self.reason.data or "",
+        }
+
+
+class StaffContactChangeForm(ContactChangeForm):
+    """A technician starts the change on a Corporate account's behalf."""
+
+    account_id = SelectField(_l("Account"), choices=[], validators=[Optional()])
+    submit = SubmitField(_l("Start the change"))
+
+    @classmethod
+    def build(cls, session: orm.Session, user: User) -> StaffContactChangeForm:
+        form = cls()
+        accounts = session.scalars(
+            sa.select(Account).where(Account.kind == "corporate").order_by(Account.name)
+        )
+        form.account_id.choices = [("", CHOOSE), *((str(a.id), a.name) for a in accounts)]
+        return form
+
+    def payload(self) -> dict[str, Any]:
+        chosen = self.account_id.data
+        account_id = int(chosen) if isinstance(chosen, str) and chosen.isdigit() else None
+        return {"account_id": account_id, **super().payload()}
+
+
+class ContactChange(RequestKind):
+    name = RequestType.CONTACT_CHANGE
+    label = _l("Billing-contact change")
+    new_title = _l("Change the billing contact")
+    form = ContactChangeForm
+    staff_may_start = True
+
+    def validate(
+        self, session: orm.Session, account_id: int, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        return validate_contact_change(session, account_id, payload)
+
+    def describe(self, session: orm.Session, payload: dict[str, Any]) -> list[FieldChange]:
+        account = session.get(Account, payload["account_id"])
+        current = account.billing_contact if account else None
+        before = f"{current.name} <{current.email}>" if current else ""
+        after = f"{payload['new_contact_name']} <{payload['new_contact_email']}>"
+        return [FieldChange(str(_l("Billing contact")), before, after)]
+
+    def apply(
+        self, session: orm.Session, change: ChangeInput, settings: Settings
+    ) -> dict[str, Any]:
+        return apply_contact_change(session, change, settings)
+
+    def mail_values(self, session: orm.Session, request: BillingRequest) -> dict[str, str]:
+        payload = request.payload or {}
+        named = payload.get("new_contact_name") or payload.get("new_contact_email")
+        return {"contact": str(named or _("Another person"))}
+
+    def mail_facts(self, session: orm.Session, request: BillingRequest, event: Event) -> list[str]:
+        payload = request.payload or {}
+        if event not in TOLD or not payload.get("new_contact_email"):
+            return []
+        name = payload.get("new_contact_name") or payload["new_contact_email"]
+        return [
+            _(
+                "New billing contact: %(name)s <%(email)s>",
+                name=name,
+                email=payload["new_contact_email"],
+            )
+        ]
+
+    def lapse(self, session: orm.Session, result: dict[str, Any]) -> Event | None:
+        invitation_id = result.get("invitation_id")
+        if isinstance(invitation_id, int) and expire_invitation(session, invitation_id):
+            return Event.INVITATION_EXPIRED
+        return None
 
 
 def validate_contact_change(
@@ -51,14 +137,6 @@ def validate_contact_change(
         "new_contact_name": name,
         "reason": reason,
     }
-
-
-def describe_contact_change(session: orm.Session, payload: dict[str, Any]) -> list[FieldChange]:
-    account = session.get(Account, payload["account_id"])
-    current = account.billing_contact if account else None
-    before = f"{current.name} <{current.email}>" if current else ""
-    after = f"{payload['new_contact_name']} <{payload['new_contact_email']}>"
-    return [FieldChange(str(_l("Billing contact")), before, after)]
 
 
 def apply_contact_change(
@@ -108,6 +186,8 @@ def apply_contact_change(
         result["former_contact_id"] = former.id
     if link is not None:
         result["invitation_id"] = invitation.id
+        # The workflow waits this long, then asks `lapse` to end the link if still unused.
+        result[LAPSE] = {"after_seconds": settings.timers.invitation}
     session.add(
         AuditEntry(
             account_id=account.id,
@@ -118,9 +198,9 @@ def apply_contact_change(
         )
     )
     session.flush()
-    _tell(session, settings, change.request_id, successor, "contact_changed_new", link)
+    _tell(session, settings, change.request_id, successor, Event.CONTACT_CHANGED_NEW, link)
     if former is not None and former.id != successor.id:
-        _tell(session, settings, change.request_id, former, "contact_changed_old", None)
+        _tell(session, settings, change.request_id, former, Event.CONTACT_CHANGED_OLD, None)
     return result
 
 
@@ -129,11 +209,11 @@ def _tell(
     settings: Settings,
     request_id: int,
     user: User,
-    event: str,
+    event: Event,
     link: str | None,
 ) -> None:
-    # Imported here: notifications name request types, which name this module.
-    from portal.notifications.compose import queue_notification
+    # Imported here: notifications read the kinds' registry, which holds this module.
+    from portal.notifications.outbox import queue_notification
 
     context: dict[str, Any] = {"recipient_email": user.email, "recipient_name": user.name}
     if link:
@@ -141,9 +221,7 @@ def _tell(
         context["expires_at"] = (
             clock.now() + timedelta(seconds=settings.timers.invitation)
         ).isoformat()
-    notification = QueueNotificationInput(
-        request_id=request_id, event=event, audience="requester", context=context
-    )
+    notification = QueueNotificationInput(request_id=request_id, event=event, context=context)
     queue_notification(session, notification, settings.base_url)
 
 

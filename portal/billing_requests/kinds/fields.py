@@ -1,13 +1,22 @@
-"""Small checks every request type's payload rules use, with per-field messages."""
+"""Small checks every request kind's payload rules use, with per-field messages, and what
+their forms share."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from portal.billing_requests.steps import MAX_TEXT, Step, Upload
 from portal.errors import ValidationFailed
-from portal.i18n import _l
+from portal.i18n import _l, format_money
 
 INVALID = _l("Please correct the highlighted fields.")
+CHOOSE = _l("— choose —")
+
+__all__ = ["CHOOSE", "INVALID", "MAX_TEXT", "FieldErrors", "Step", "Upload", "money_text"]
+
+
+def money_text(amount: Any, currency: str) -> str:
+    return format_money(amount, currency)
 
 
 class FieldErrors:
@@ -38,6 +47,11 @@ class FieldErrors:
         if len(value) > max_length:
             self.add(name, _l("At most %(max)d characters.", max=max_length))
         return value
+
+    @staticmethod
+    def is_whole(value: Any, low: int, high: int) -> bool:
+        """A whole number (not a boolean) from `low` to `high`."""
+        return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
     def integer(self, payload: dict[str, Any], name: str, low: int, high: int) -> int:
         value = payload.get(name)

@@ -6,12 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import orm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
 
-from portal.billing_requests.kinds.fields import FieldErrors
+from portal.billing_requests.events import MailText
+from portal.billing_requests.kinds.base import FieldChange, RequestForm, RequestKind
+from portal.billing_requests.kinds.fields import CHOOSE, MAX_TEXT, FieldErrors
 from portal.config import Settings
-from portal.i18n import _l
-from portal.models import Account
-from portal.purchase_orders.operations import FieldChange
+from portal.i18n import N_, _, _l
+from portal.models import Account, BillingRequest, Document
+from workflows.lifecycle import Event, RequestType
 from workflows.messages import ChangeInput
 
 FORMS = ("w9", "vendor_form", "regional_form")
@@ -22,23 +26,67 @@ FORM_LABELS = {
 }
 
 
-def validate_form_request(
-    _session: orm.Session, _account_id: int, payload: dict[str, Any]
-) -> dict[str, Any]:
-    errors = FieldErrors()
-    form = errors.choice(payload, "form", FORMS)
-    details = errors.text(payload, "details", 2000)
-    region = errors.text(payload, "region", 100, required=form == "regional_form")
-    errors.raise_if_any()
-    return {"form": form, "details": details, "region": region}
+class FormRequestForm(RequestForm):
+    form_name = SelectField(
+        _l("Form"), choices=[("", CHOOSE), *FORM_LABELS.items()], validators=[Optional()]
+    )
+    region = StringField(_l("Region (for a regional form)"))
+    details = TextAreaField(_l("Details"))
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "form": self.form_name.data or "",
+            "region": self.region.data or "",
+            "details": self.details.data or "",
+        }
+
+    def field_map(self) -> dict[str, str]:
+        return {"form": "form_name"}
 
 
-def describe_form_request(_session: orm.Session, payload: dict[str, Any]) -> list[FieldChange]:
-    rows = [FieldChange(str(_l("Form")), "", str(FORM_LABELS[payload["form"]]))]
-    if payload.get("region"):
-        rows.append(FieldChange(str(_l("Region")), "", payload["region"]))
-    rows.append(FieldChange(str(_l("Details")), "", payload["details"]))
-    return rows
+class FormRequest(RequestKind):
+    name = RequestType.FORM_REQUEST
+    label = _l("Form request")
+    new_title = _l("Request a form (W-9, vendor or regional form)")
+    form = FormRequestForm
+    approved_in_bulk = True
+    mails = {
+        Event.COMPLETED: MailText(
+            N_("Your document is ready (request #%(id)d)"),
+            N_("The document you asked for is ready. Download it from the request page."),
+            N_("The document is produced and offered to the customer."),
+            note_label=N_("Technician's comment"),
+        ),
+    }
+
+    def mail_facts(self, session: orm.Session, request: BillingRequest, event: Event) -> list[str]:
+        document_id = (request.result or {}).get("document_id")
+        document = session.get(Document, document_id) if isinstance(document_id, int) else None
+        if event is not Event.COMPLETED or document is None:
+            return []
+        return [_("Document: %(name)s", name=document.filename)]
+
+    def validate(
+        self, session: orm.Session, account_id: int, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        errors = FieldErrors()
+        form = errors.choice(payload, "form", FORMS)
+        details = errors.text(payload, "details", MAX_TEXT)
+        region = errors.text(payload, "region", 100, required=form == "regional_form")
+        errors.raise_if_any()
+        return {"form": form, "details": details, "region": region}
+
+    def describe(self, session: orm.Session, payload: dict[str, Any]) -> list[FieldChange]:
+        rows = [FieldChange(str(_l("Form")), "", str(FORM_LABELS[payload["form"]]))]
+        if payload.get("region"):
+            rows.append(FieldChange(str(_l("Region")), "", payload["region"]))
+        rows.append(FieldChange(str(_l("Details")), "", payload["details"]))
+        return rows
+
+    def apply(
+        self, session: orm.Session, change: ChangeInput, settings: Settings
+    ) -> dict[str, Any]:
+        return produce_form(session, change, settings)
 
 
 def produce_form(session: orm.Session, change: ChangeInput, settings: Settings) -> dict[str, Any]:

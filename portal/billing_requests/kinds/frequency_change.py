@@ -3,18 +3,20 @@ services agree; an approved change is scheduled and takes effect at the next ren
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import orm
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import Optional
 
 from portal import clock
-from portal.billing_requests.kinds.fields import FieldErrors
+from portal.billing_requests.kinds.base import FieldChange, RequestForm, RequestKind
+from portal.billing_requests.kinds.fields import CHOOSE, FieldErrors
 from portal.config import Settings
-from portal.i18n import _l
-from portal.models import Account, AuditEntry
-from portal.purchase_orders.operations import FieldChange
-from workflows.lifecycle import Status
+from portal.i18n import _, _l, format_day
+from portal.models import Account, AuditEntry, BillingRequest, User
+from workflows.lifecycle import Event, RequestType, Status
 from workflows.messages import ApprovalPlan, ChangeInput
 
 FREQUENCIES = ("annual", "semiannual", "quarterly", "monthly")
@@ -26,44 +28,84 @@ FREQUENCY_LABELS = {
 }
 
 
-def validate_frequency_change(
-    session: orm.Session, account_id: int, payload: dict[str, Any]
-) -> dict[str, Any]:
-    errors = FieldErrors()
-    frequency = errors.choice(payload, "frequency", FREQUENCIES)
-    reason = errors.text(payload, "reason", 1000)
-    account = session.get(Account, account_id)
-    assert account is not None
-    if frequency and frequency == account.billing_frequency:
-        errors.add("frequency", _l("Your account is billed this way already."))
-    errors.raise_if_any()
-    return {"frequency": frequency, "reason": reason}
-
-
-def describe_frequency_change(session: orm.Session, payload: dict[str, Any]) -> list[FieldChange]:
-    return [
-        FieldChange(str(_l("Billing frequency")), "", str(FREQUENCY_LABELS[payload["frequency"]]))
-    ]
-
-
-def schedule_frequency_change(
-    session: orm.Session, change: ChangeInput, _settings: Settings
-) -> ApprovalPlan:
-    """The change waits for the next renewal (today when none is set or it is past)."""
-    account = session.get(Account, change.account_id)
-    assert account is not None
-    effective = max(account.next_renewal or clock.today(), clock.today())
-    due = datetime(effective.year, effective.month, effective.day, tzinfo=UTC)
-    return ApprovalPlan(
-        status=Status.SCHEDULED,
-        result={"effective_on": effective.isoformat(), "frequency": change.payload["frequency"]},
-        due_at=due.isoformat(),
+class FrequencyChangeForm(RequestForm):
+    frequency = SelectField(
+        _l("New billing frequency"),
+        choices=[("", CHOOSE), *FREQUENCY_LABELS.items()],
+        validators=[Optional()],
     )
+    reason = TextAreaField(_l("Reason for the change"))
+    current: str = ""
+
+    @classmethod
+    def build(cls, session: orm.Session, user: User) -> FrequencyChangeForm:
+        form = cls()
+        account = session.get(Account, user.account_id) if user.account_id else None
+        form.current = account.billing_frequency if account else ""
+        return form
+
+    def payload(self) -> dict[str, Any]:
+        return {"frequency": self.frequency.data or "", "reason": self.reason.data or ""}
 
 
-def apply_frequency_change(
-    session: orm.Session, change: ChangeInput, _settings: Settings
-) -> dict[str, Any]:
+class FrequencyChange(RequestKind):
+    name = RequestType.FREQUENCY_CHANGE
+    label = _l("Billing-frequency change")
+    new_title = _l("Change the billing frequency")
+    form = FrequencyChangeForm
+
+    def validate(
+        self, session: orm.Session, account_id: int, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        errors = FieldErrors()
+        frequency = errors.choice(payload, "frequency", FREQUENCIES)
+        reason = errors.text(payload, "reason", 1000)
+        account = session.get(Account, account_id)
+        assert account is not None
+        if frequency and frequency == account.billing_frequency:
+            errors.add("frequency", _l("Your account is billed this way already."))
+        errors.raise_if_any()
+        return {"frequency": frequency, "reason": reason}
+
+    def mail_facts(self, session: orm.Session, request: BillingRequest, event: Event) -> list[str]:
+        if event is not Event.SCHEDULED:
+            return []
+        frequency = FREQUENCY_LABELS.get(str((request.payload or {}).get("frequency")))
+        effective = (request.result or {}).get("effective_on")
+        facts = [_("New billing frequency: %(frequency)s", frequency=str(frequency))]
+        if effective:
+            when = format_day(date.fromisoformat(str(effective)[:10]))
+            facts.append(_("Takes effect on: %(date)s", date=when))
+        return facts if frequency else facts[1:]
+
+    def describe(self, session: orm.Session, payload: dict[str, Any]) -> list[FieldChange]:
+        label = str(FREQUENCY_LABELS[payload["frequency"]])
+        return [FieldChange(str(_l("Billing frequency")), "", label)]
+
+    def prepare(
+        self, session: orm.Session, change: ChangeInput, settings: Settings
+    ) -> ApprovalPlan:
+        """The change waits for the next renewal (today when none is set or it is past)."""
+        account = session.get(Account, change.account_id)
+        assert account is not None
+        effective = max(account.next_renewal or clock.today(), clock.today())
+        due = datetime(effective.year, effective.month, effective.day, tzinfo=UTC)
+        return ApprovalPlan(
+            status=Status.SCHEDULED,
+            result={
+                "effective_on": effective.isoformat(),
+                "frequency": change.payload["frequency"],
+            },
+            due_at=due.isoformat(),
+        )
+
+    def apply(
+        self, session: orm.Session, change: ChangeInput, settings: Settings
+    ) -> dict[str, Any]:
+        return apply_frequency_change(session, change)
+
+
+def apply_frequency_change(session: orm.Session, change: ChangeInput) -> dict[str, Any]:
     account = session.get(Account, change.account_id)
     assert account is not None
     frequency = change.payload["frequency"]

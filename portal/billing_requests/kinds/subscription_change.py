@@ -9,12 +9,33 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from portal.billing_centre import operations as billing
+from portal.billing_requests.kinds.base import FieldChange, RequestKind
 from portal.billing_requests.kinds.fields import FieldErrors
 from portal.config import Settings
 from portal.i18n import _l
 from portal.models import Account, AuditEntry, Subscription
-from portal.purchase_orders.operations import FieldChange
+from workflows.lifecycle import RequestType
 from workflows.messages import ChangeInput
+
+
+class SubscriptionChange(RequestKind):
+    """Started from the billing centre's pages and API, never from a form of its own."""
+
+    name = RequestType.SUBSCRIPTION_CHANGE
+    label = _l("Subscription change")
+
+    def validate(
+        self, session: orm.Session, account_id: int, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        return validate_subscription_change(session, account_id, payload)
+
+    def describe(self, session: orm.Session, payload: dict[str, Any]) -> list[FieldChange]:
+        return describe_subscription_change(session, payload)
+
+    def apply(
+        self, session: orm.Session, change: ChangeInput, settings: Settings
+    ) -> dict[str, Any]:
+        return apply_subscription_change(session, change)
 
 
 def validate_subscription_change(
@@ -59,9 +80,7 @@ def describe_subscription_change(
     return rows
 
 
-def apply_subscription_change(
-    session: orm.Session, change: ChangeInput, _settings: Settings
-) -> dict[str, Any]:
+def apply_subscription_change(session: orm.Session, change: ChangeInput) -> dict[str, Any]:
     done = session.scalar(sa.select(AuditEntry).where(AuditEntry.request_id == change.request_id))
     if done is not None:
         return dict(done.details.get("result", {}))

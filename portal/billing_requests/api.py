@@ -1,0 +1,119 @@
+"""The API of a billing contact's requests (docs/design.md §5): submit, list, read, and the
+contact's steps (cancel, answer a question, accept or decline a quote)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+
+from portal.billing_requests import queries
+from portal.billing_requests.actions import perform
+from portal.billing_requests.steps import Step
+from portal.billing_requests.submit import submit_request
+from portal.models import BillingRequest
+from portal.web.api_support import Reply, api_user, bp, json_body, token_required
+from portal.web.extensions import get_bridge, get_session, get_settings
+from workflows.lifecycle import Action
+
+
+def request_json(item: BillingRequest, detail: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": item.id,
+        "type": item.type,
+        "status": item.status,
+        "account_id": item.account_id,
+        "requester": {"id": item.requester_id, "name": item.requester.name},
+        "assignee": {"id": item.assignee.id, "name": item.assignee.name} if item.assignee else None,
+        "created_at": item.created_at.isoformat(),
+        "updated_at": item.updated_at.isoformat(),
+        "escalated": item.escalated,
+    }
+    if detail:
+        body["payload"] = item.payload
+        body["result"] = item.result
+        body["timeline"] = [
+            {"at": e["at"], "actor": e["actor_name"], "event": e["event"], "note": e["note"]}
+            for e in item.timeline
+        ]
+    return body
+
+
+@bp.post("/requests")
+@token_required
+def submit() -> Reply:
+    body = json_body()
+    created = submit_request(
+        get_session(),
+        get_bridge(),
+        get_settings().timers,
+        api_user(),
+        body.get("type"),
+        body.get("payload"),
+        body.get("idempotency_key"),
+    )
+    return jsonify(request_json(created, detail=True)), 202
+
+
+@bp.get("/requests")
+@token_required
+def list_requests() -> Reply:
+    items = queries.list_requests(
+        get_session(), api_user(), request.args.get("status"), request.args.get("type")
+    )
+    return jsonify({"items": [request_json(item) for item in items]})
+
+
+@bp.get("/requests/<request_id>")
+@token_required
+def show_request(request_id: str) -> Reply:
+    return jsonify(
+        request_json(queries.get_request(get_session(), api_user(), request_id), detail=True)
+    )
+
+
+def act(request_id: str, action: Action, text_field: str | None = None) -> Reply:
+    body = json_body()
+    attachment = body.get("attachment_id")
+    step = Step(
+        text=body.get(text_field, "") if text_field else "",
+        assignee_id=body.get("assignee"),
+        pricing=body.get("pricing"),
+        attachment_id=attachment if isinstance(attachment, int) else None,
+        po_number=body.get("po_number", ""),
+        valid_until=body.get("valid_until", ""),
+    )
+    updated = perform(
+        get_session(),
+        get_bridge(),
+        api_user(),
+        request_id,
+        action,
+        step,
+        update_id=request.headers.get("Idempotency-Key"),
+    )
+    return jsonify(request_json(updated, detail=True)), 200
+
+
+@bp.post("/requests/<request_id>/cancel")
+@token_required
+def cancel(request_id: str) -> Reply:
+    return act(request_id, Action.CANCEL, "reason")
+
+
+@bp.post("/requests/<request_id>/provide-info")
+@token_required
+def provide_info(request_id: str) -> Reply:
+    return act(request_id, Action.PROVIDE_INFO, "message")
+
+
+@bp.post("/quotes/<request_id>/accept")
+@token_required
+def accept_quote(request_id: str) -> Reply:
+    return act(request_id, Action.ACCEPT_QUOTE)
+
+
+@bp.post("/quotes/<request_id>/decline")
+@token_required
+def decline_quote(request_id: str) -> Reply:
+    return act(request_id, Action.DECLINE_QUOTE, "reason")

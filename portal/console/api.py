@@ -1,0 +1,80 @@
+"""The technicians' API: the queue of tasks, a task, and the decisions on it."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from portal.billing_requests import queries
+from portal.billing_requests.api import act, request_json
+from portal.errors import NotFound
+from portal.i18n import _
+from portal.web.api_support import Reply, api_user, bp, staff_only
+from portal.web.extensions import get_session
+from workflows.lifecycle import Action
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() else None
+
+
+@bp.get("/tasks")
+@staff_only
+def tasks() -> Reply:
+    page = queries.technician_queue(
+        get_session(),
+        api_user(),
+        queries.QueueFilters(
+            status=request.args.get("status") or None,
+            request_type=request.args.get("type") or None,
+            account_id=_int_arg("account"),
+            assignee=request.args.get("assignee") or None,
+            page=_int_arg("page") or 1,
+        ),
+    )
+    return jsonify(
+        {
+            "items": [request_json(item) for item in page.items],
+            "page": page.page,
+            "pages": page.pages,
+            "total": page.total,
+        }
+    )
+
+
+@bp.get("/tasks/<request_id>")
+@staff_only
+def task(request_id: str) -> Reply:
+    session = get_session()
+    item = queries.get_request(session, api_user(), request_id)
+    body = request_json(item, detail=True)
+    body["account"] = {
+        "id": item.account.id,
+        "name": item.account.name,
+        "country": item.account.country,
+    }
+    body["proposed_change"] = [
+        {"field": change.field, "before": change.before, "after": change.after}
+        for change in queries.describe_changes(session, item)
+    ]
+    return jsonify(body)
+
+
+TASK_ACTIONS = {
+    "claim": (Action.CLAIM, None),
+    "approve": (Action.APPROVE, "comment"),
+    "reject": (Action.REJECT, "reason"),
+    "request-info": (Action.REQUEST_INFO, "question"),
+    "reassign": (Action.REASSIGN, None),
+    "extend-quote": (Action.EXTEND_QUOTE, None),
+    "retry": (Action.RETRY, None),
+}
+
+
+@bp.post("/tasks/<request_id>/<verb>")
+@staff_only
+def task_action(request_id: str, verb: str) -> Reply:
+    if verb not in TASK_ACTIONS:
+        raise NotFound(_("No such action."))
+    action, text_field = TASK_ACTIONS[verb]
+    return act(request_id, action, text_field)

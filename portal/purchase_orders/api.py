@@ -1,0 +1,68 @@
+"""The API of purchase orders: a billing contact's own, and any one for staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+
+from portal.errors import Forbidden
+from portal.i18n import _
+from portal.models import PurchaseOrder, PurchaseOrderRevision
+from portal.purchase_orders import operations as po_ops
+from portal.web.api_support import Reply, api_user, bp, token_required
+from portal.web.extensions import get_session
+from workflows.lifecycle import Role
+
+
+def revision_json(revision: PurchaseOrderRevision) -> dict[str, Any]:
+    return {
+        "revision": revision.number,
+        "po_number": revision.po_number,
+        "bill_to": revision.bill_to,
+        "notes": revision.notes,
+        "currency": revision.currency,
+        "created_at": revision.created_at.isoformat(),
+        "request_id": revision.request_id,
+        "total": str(revision.total),
+        "lines": [
+            {
+                "line_id": line.line_no,
+                "product": line.product,
+                "quantity": line.quantity,
+                "unit_price": str(line.unit_price),
+                "amount": str(line.amount),
+            }
+            for line in revision.lines
+        ],
+    }
+
+
+def purchase_order_json(po: PurchaseOrder, with_revisions: bool = False) -> dict[str, Any]:
+    body = {"id": po.id, "account_id": po.account_id, **revision_json(po.current)}
+    if with_revisions:
+        body["revisions"] = [revision_json(r) for r in reversed(po.revisions)]
+    return body
+
+
+def _contact_account_id() -> int:
+    user = api_user()
+    if user.role != Role.BILLING_CONTACT or user.account_id is None:
+        raise Forbidden(_("Only the account's billing contact can see purchase orders."))
+    return user.account_id
+
+
+@bp.get("/purchase-orders")
+@token_required
+def purchase_orders() -> Reply:
+    items = po_ops.list_purchase_orders(get_session(), _contact_account_id())
+    return jsonify({"items": [purchase_order_json(po) for po in items]})
+
+
+@bp.get("/purchase-orders/<po_id>")
+@token_required
+def purchase_order(po_id: str) -> Reply:
+    user = api_user()
+    account_id = None if user.is_staff else _contact_account_id()
+    po = po_ops.get_purchase_order(get_session(), account_id, po_id)
+    return jsonify(purchase_order_json(po, with_revisions=True))

@@ -1,0 +1,115 @@
+"""What every JSON API endpoint shares: the one `api` blueprint (/api/v1; each feature adds
+its endpoints in its own api.py), bearer-token authentication, the body as a JSON object and
+errors as JSON (docs/design.md §5)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from portal.accounts.security import user_for_token
+from portal.errors import Forbidden, PortalError, ValidationFailed
+from portal.i18n import _
+from portal.models import User
+from portal.web.extensions import get_session
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+F = TypeVar("F", bound=Callable[..., Any])
+Reply = tuple[Response, int] | Response
+
+
+def init_app(app: Flask) -> None:
+    # The features' endpoints join the blueprint when their modules are imported.
+    import portal.accounts.api
+    import portal.billing_requests.api
+    import portal.console.api
+    import portal.purchase_orders.api  # noqa: F401
+
+    app.register_blueprint(bp)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        if is_api_request():
+            return jsonify({"error": error.description or error.name}), error.code or 500
+        return error
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def portal_error_json(error: PortalError) -> Reply:
+    body: dict[str, Any] = {"error": error.message}
+    if error.fields:
+        body["fields"] = error.fields
+    return jsonify(body), error.status
+
+
+def api_user() -> User:
+    return cast(User, g.api_user)
+
+
+def token_required(view: F) -> F:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        scheme, _space, token = header.partition(" ")
+        user = user_for_token(get_session(), token.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            return jsonify({"error": _("A valid bearer token is required.")}), 401
+        g.api_user = user
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def staff_only(view: F) -> F:
+    @wraps(view)
+    @token_required
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not api_user().is_staff:
+            raise Forbidden(_("Only LogMeIn technicians can use this endpoint."))
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def json_body() -> dict[str, Any]:
+    """The JSON object sent; an empty body is an empty object, anything else is an error."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested too deep to parse: no object either
+        body = None
+    if body is None and not request.get_data(cache=True).strip():
+        body = {}
+    if not isinstance(body, dict):
+        raise ValidationFailed(
+            _("The body must be a JSON object."), {"body": _("Must be a JSON object.")}
+        )
+    if _holds_nul(body):
+        # No text column stores it (PostgreSQL refuses it): refused here, not deep inside.
+        raise ValidationFailed(
+            _("Text cannot contain NUL characters."), {"body": _("Remove the NUL characters.")}
+        )
+    return body
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether a NUL character is in any string or key of a parsed JSON value (no recursion:
+    a value may be nested as deep as the parser allows)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
