@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from portal.billing_centre.operations import end_subscription
+from portal.billing_centre.subscriptions import end_subscription
 from portal.db import Database
 from workflows.subscription_workflow import END_SUBSCRIPTION, EndSubscriptionInput
 

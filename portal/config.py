@@ -1,4 +1,4 @@
-"""Settings read from the environment (DESIGN §6); nothing secret has a production default."""
+"""Settings read from the environment (docs/design.md §6); no secret has a production default."""
 
 from __future__ import annotations
 

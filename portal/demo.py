@@ -1,4 +1,4 @@
-"""Demo data of DESIGN §6 (development only; every password is `demo-password`)."""
+"""Demo data of docs/design.md §6 (development only; every password is `demo-password`)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from portal.accounts.operations import create_account, create_user
 from portal.config import VendorSettings
 from portal.db import Database
 from portal.demo import DEMO_PASSWORD
-from portal.documents import operations, pdf
+from portal.documents import operations, pdf, pdf_billing
 from portal.errors import ValidationFailed
 from portal.models import Account, Document, User
 from tests.conftest import api_token, login
@@ -124,7 +124,7 @@ def test_quote_has_lines_totals_and_validity() -> None:
         {"product": "GoToMeeting Business", "seats": 10, "unit_price": "192.00", "amount": "1920"},
         {"product": "GoToWebinar Pro", "seats": 2, "unit_price": Decimal("1188.00")},
     ]
-    data = pdf.render_quote(
+    data = pdf_billing.render_quote(
         lines,
         "USD",
         Decimal("4296.00"),

@@ -129,6 +129,9 @@ class RequestWorkflow(RequestProcess):
 
     async def _plan_approval(self, input: ApproveInput) -> ApprovalPlan:
         """What approving leads to; most types simply apply now, with no activity to ask."""
+        # Before this patch every approval asked PREPARE_APPROVAL. Deprecate once no request
+        # submitted before 2026-12-02 can still be undecided (they may wait without limit:
+        # check with `temporal workflow list`), then drop the activity call for those types.
         if not self._input.prepares_approval and workflow.patched("approve-without-preparation"):
             return ApprovalPlan(Status.APPROVED, {})
         plan: ApprovalPlan = await workflow.execute_activity(

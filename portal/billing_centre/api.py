@@ -1,4 +1,4 @@
-"""Billing centre JSON API (DESIGN §5): subscriptions, previews and changes, invoices, card."""
+"""Billing centre JSON API (docs/design.md §5): subscriptions, previews, changes, invoices, card."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
+from portal.billing_centre import cards
 from portal.billing_centre import operations as billing
+from portal.billing_centre import subscriptions as lifecycle
 from portal.billing_centre.invoices import get_invoice, invoices_of
 from portal.billing_centre.payments import PaymentProcessor, SandboxProcessor
 from portal.billing_centre.statements import invoice_pdf
@@ -95,7 +97,7 @@ def subscriptions() -> ResponseReturnValue:
 @token_required
 def add() -> ResponseReturnValue:
     session = get_session()
-    added = billing.add_subscription(session, processor(), api_user(), json_body())
+    added = lifecycle.add_subscription(session, processor(), api_user(), json_body())
     session.commit()
     return jsonify(subscription_json(added)), 201
 
@@ -151,7 +153,7 @@ def _wanted(body: dict[str, Any]) -> dict[str, Any]:
 def cancel(subscription_id: str) -> ResponseReturnValue:
     session, user = get_session(), api_user()
     subscription = billing.get_subscription(session, user, subscription_id)
-    billing.cancel_subscription(session, user, subscription)
+    lifecycle.cancel_subscription(session, user, subscription)
     schedule_end(session, get_bridge(), subscription)
     return jsonify(subscription_json(subscription))
 
@@ -161,7 +163,7 @@ def cancel(subscription_id: str) -> ResponseReturnValue:
 def undo_cancel(subscription_id: str) -> ResponseReturnValue:
     session, user = get_session(), api_user()
     subscription = billing.get_subscription(session, user, subscription_id)
-    billing.undo_cancel(session, user, subscription)
+    lifecycle.undo_cancel(session, user, subscription)
     session.commit()
     return jsonify(subscription_json(subscription))
 
@@ -171,7 +173,7 @@ def undo_cancel(subscription_id: str) -> ResponseReturnValue:
 def reactivate(subscription_id: str) -> ResponseReturnValue:
     session, user = get_session(), api_user()
     subscription = billing.get_subscription(session, user, subscription_id)
-    billing.reactivate(session, processor(), user, subscription)
+    lifecycle.reactivate(session, processor(), user, subscription)
     session.commit()
     return jsonify(subscription_json(subscription))
 
@@ -203,14 +205,14 @@ def invoice_pdf_file(invoice_id: str) -> ResponseReturnValue:
 @bp.get("/payment-method")
 @token_required
 def payment_method() -> ResponseReturnValue:
-    return jsonify(card_json(billing.payment_method_of(get_session(), api_user())))
+    return jsonify(card_json(cards.payment_method_of(get_session(), api_user())))
 
 
 @bp.post("/payment-method")
 @token_required
 def save_payment_method() -> ResponseReturnValue:
     session, body = get_session(), json_body()
-    method = billing.save_card(
+    method = cards.save_card(
         session,
         processor(),
         api_user(),

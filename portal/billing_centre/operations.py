@@ -1,5 +1,6 @@
-"""The billing centre's writes: standard accounts serve themselves at once (paying with the card on
-file); a Corporate account's change becomes a `subscription_change` request for a technician."""
+"""The billing centre's subscriptions read and changed (seats, tier): a standard account's change
+is paid at once with the card on file; a Corporate account's becomes a `subscription_change`
+request a technician approves. Adding, cancelling and reactivating: subscriptions.py."""
 
 from __future__ import annotations
 
@@ -13,15 +14,13 @@ from sqlalchemy import orm
 
 from portal import clock
 from portal.billing_centre.invoices import Line, issue_invoice
-from portal.billing_centre.payments import CardRejected, PaymentProcessor
+from portal.billing_centre.payments import PaymentProcessor
 from portal.billing_centre.proration import (
     MAX_SEATS,
-    PERIOD_MONTHS,
     Holding,
     PlanPrice,
     Preview,
     Refusal,
-    first_charge,
     preview_change,
 )
 from portal.errors import Conflict, Forbidden, NotFound, PortalError, ValidationFailed
@@ -59,7 +58,7 @@ class PaymentDeclined(PortalError):
 # -- reading -------------------------------------------------------------------------------
 
 
-def _account_of(session: orm.Session, user: User) -> Account:
+def account_of(session: orm.Session, user: User) -> Account:
     if not user.is_billing_contact or user.account_id is None:
         raise Forbidden(str(_l("Only the account's billing contact can manage subscriptions.")))
     account = session.get(Account, user.account_id)
@@ -68,7 +67,7 @@ def _account_of(session: orm.Session, user: User) -> Account:
 
 
 def subscriptions_of(session: orm.Session, user: User) -> list[Subscription]:
-    account = _account_of(session, user)
+    account = account_of(session, user)
     query = (
         sa.select(Subscription)
         .where(Subscription.account_id == account.id)
@@ -78,7 +77,7 @@ def subscriptions_of(session: orm.Session, user: User) -> list[Subscription]:
 
 
 def get_subscription(session: orm.Session, user: User, subscription_id: Any) -> Subscription:
-    account = _account_of(session, user)
+    account = account_of(session, user)
     return subscription_of_account(session, account.id, subscription_id)
 
 
@@ -175,12 +174,12 @@ def change_now(
     body: dict[str, Any],
 ) -> Subscription:
     """A standard account's change: paid with the card on file, effective at once."""
-    account = _account_of(session, user)
+    account = account_of(session, user)
     target = target_of(session, subscription, body)
     result = preview(session, subscription, body)
     if result.error:
         raise Conflict(refusal_text(result.error), {"change": refusal_text(result.error)})
-    _collect(session, processor, account, result.amount_due, f"{target.plan.name} x {target.seats}")
+    collect(session, processor, account, result.amount_due, f"{target.plan.name} x {target.seats}")
     _apply(session, account, subscription, target, result, invoice_status="paid", actor=user)
     return subscription
 
@@ -237,7 +236,7 @@ def _apply(
     subscription.seats = target.seats
     subscription.next_billing_date = result.new_billing_date
     subscription.updated_at = clock.now()
-    _audit(
+    audit(
         session,
         account,
         actor.id if actor else actor_id,
@@ -248,7 +247,7 @@ def _apply(
     return invoice_id
 
 
-def _collect(
+def collect(
     session: orm.Session, processor: PaymentProcessor, account: Account, amount: Decimal, what: str
 ) -> None:
     """Take `amount`, using the account's credit first; declined → nothing changes."""
@@ -267,7 +266,7 @@ def _collect(
     account.credit_balance -= from_credit
 
 
-def _audit(
+def audit(
     session: orm.Session,
     account: Account,
     actor_id: int | None,
@@ -291,211 +290,3 @@ def _audit(
             },
         )
     )
-
-
-# -- adding, cancelling, reactivating -------------------------------------------------------
-
-
-def add_subscription(
-    session: orm.Session, processor: PaymentProcessor, user: User, body: dict[str, Any]
-) -> Subscription:
-    """A new subscription, usable once its first period is paid."""
-    account = _standard_account(session, user)
-    name = body.get("plan")
-    plan = (
-        session.scalar(sa.select(Plan).where(Plan.name == name, Plan.active))
-        if isinstance(name, str)
-        else None
-    )
-    seats, period = (
-        body.get("seats"),
-        body.get("period", "monthly" if account.billing_frequency == "monthly" else "annual"),
-    )
-    errors: dict[str, str] = {}
-    if plan is None:
-        errors["plan"] = str(_l("Choose a plan of the price list."))
-    if not isinstance(seats, int) or isinstance(seats, bool) or not 1 <= seats <= MAX_SEATS:
-        errors["seats"] = str(_l("Seats must be between 1 and %(max)d.", max=MAX_SEATS))
-    if not isinstance(period, str) or period not in PERIOD_MONTHS:
-        errors["period"] = str(_l("Monthly or annual."))
-    if errors:
-        raise ValidationFailed(str(_l("Please correct the highlighted fields.")), errors)
-    assert plan is not None and isinstance(seats, int)
-    held = session.scalar(
-        sa.select(Subscription.id)
-        .join(Plan)
-        .where(
-            Subscription.account_id == account.id,
-            Plan.product == plan.product,
-            Subscription.status == "active",
-        )
-    )
-    if held is not None:
-        message = _l(
-            "You have an active %(product)s subscription: change it instead, or cancel it first.",
-            product=plan.product,
-        )
-        raise Conflict(str(message))
-    amount, next_billing = first_charge(price_of(plan), seats, period, clock.today())
-    _collect(session, processor, account, amount, f"{plan.name} x {seats}")
-    subscription = Subscription(
-        account_id=account.id,
-        plan_id=plan.id,
-        plan=plan,
-        seats=seats,
-        period=period,
-        period_start=clock.today(),
-        next_billing_date=next_billing,
-        status="active",
-    )
-    session.add(subscription)
-    session.flush()
-    issue_invoice(
-        session, account, [Line(f"{plan.name} ({period})", seats, amount / seats)], "paid", "charge"
-    )
-    _audit(session, account, user.id, "subscription.added", subscription, {})
-    return subscription
-
-
-def _standard_account(session: orm.Session, user: User) -> Account:
-    account = _account_of(session, user)
-    if account.kind == "corporate":
-        raise Forbidden(
-            str(
-                _l(
-                    "Corporate accounts change subscriptions through LogMeIn technicians: "
-                    "send a request."
-                )
-            )
-        )
-    return account
-
-
-def cancel_subscription(
-    session: orm.Session, user: User, subscription: Subscription
-) -> Subscription:
-    """Pending cancellation: usable to the end of the period, then ended by a durable timer."""
-    account = _standard_account(session, user)
-    if subscription.status != "active":
-        raise Conflict(str(_l("Only an active subscription can be cancelled.")))
-    subscription.status = "pending_cancellation"
-    subscription.updated_at = clock.now()
-    _audit(
-        session,
-        account,
-        user.id,
-        "subscription.cancel_requested",
-        subscription,
-        {"status": "active"},
-    )
-    return subscription
-
-
-def undo_cancel(session: orm.Session, user: User, subscription: Subscription) -> Subscription:
-    account = _standard_account(session, user)
-    if subscription.status != "pending_cancellation":
-        raise Conflict(str(_l("This subscription is not pending cancellation.")))
-    subscription.status = "active"
-    subscription.updated_at = clock.now()
-    _audit(
-        session,
-        account,
-        user.id,
-        "subscription.cancel_undone",
-        subscription,
-        {"status": "pending_cancellation"},
-    )
-    return subscription
-
-
-def reactivate(
-    session: orm.Session, processor: PaymentProcessor, user: User, subscription: Subscription
-) -> Subscription:
-    """An expired (or ended) subscription comes back for a new period, once paid."""
-    account = _standard_account(session, user)
-    if subscription.status not in ("expired", "cancelled"):
-        raise Conflict(str(_l("Only an expired or cancelled subscription can be reactivated.")))
-    amount, next_billing = first_charge(
-        price_of(subscription.plan), subscription.seats, subscription.period, clock.today()
-    )
-    _collect(
-        session, processor, account, amount, f"{subscription.plan.name} x {subscription.seats}"
-    )
-    subscription.status = "active"
-    subscription.period_start, subscription.next_billing_date = clock.today(), next_billing
-    issue_invoice(
-        session,
-        account,
-        [
-            Line(
-                f"{subscription.plan.name} ({subscription.period})",
-                subscription.seats,
-                amount / subscription.seats,
-            )
-        ],
-        "paid",
-        "charge",
-    )
-    _audit(
-        session, account, user.id, "subscription.reactivated", subscription, {"status": "expired"}
-    )
-    return subscription
-
-
-def end_subscription(session: orm.Session, subscription_id: int, ends_on: str) -> bool:
-    """The timer's end: only a subscription still pending cancellation for that period ends."""
-    subscription = session.get(Subscription, subscription_id)
-    if (
-        subscription is None
-        or subscription.status != "pending_cancellation"
-        or subscription.next_billing_date.isoformat() != ends_on
-    ):
-        return False
-    subscription.status = "cancelled"
-    subscription.updated_at = clock.now()
-    return True
-
-
-# -- payment method -----------------------------------------------------------------------
-
-
-def save_card(
-    session: orm.Session,
-    processor: PaymentProcessor,
-    user: User,
-    number: Any,
-    exp_month: Any,
-    exp_year: Any,
-    cvc: Any,
-) -> PaymentMethod:
-    account = _standard_account(session, user)
-    try:
-        token = processor.tokenize(str(number or ""), int(exp_month), int(exp_year), str(cvc or ""))
-    except (TypeError, ValueError):
-        raise ValidationFailed(
-            str(_l("Please correct the highlighted fields.")),
-            {"expiry": str(_l("Month and year, e.g. 12 / 2029."))},
-        ) from None
-    except CardRejected as rejected:
-        field, message = CARD_ERRORS.get(rejected.code, ("number", _l("This card cannot be used.")))
-        raise ValidationFailed(
-            str(_l("Please correct the highlighted fields.")), {field: str(message)}
-        ) from None
-    method = session.scalar(sa.select(PaymentMethod).where(PaymentMethod.account_id == account.id))
-    if method is None:
-        method = PaymentMethod(account_id=account.id)
-        session.add(method)
-    method.kind, method.brand, method.last4 = "card", token.brand, token.last4
-    method.exp_month, method.exp_year, method.processor_token = (
-        token.exp_month,
-        token.exp_year,
-        token.token,
-    )
-    method.updated_at = clock.now()
-    session.flush()
-    return method
-
-
-def payment_method_of(session: orm.Session, user: User) -> PaymentMethod | None:
-    account = _account_of(session, user)
-    return session.scalar(sa.select(PaymentMethod).where(PaymentMethod.account_id == account.id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.documents.pdf import render_invoice
+from portal.documents.pdf_billing import render_invoice
 from portal.models import Invoice
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from portal.billing_centre import cards
 from portal.billing_centre import operations as billing
+from portal.billing_centre import subscriptions as lifecycle
 from portal.billing_centre.api import processor
 from portal.billing_centre.forms import AddForm, CardForm, ChangeForm
 from portal.billing_centre.invoices import get_invoice, invoice_years, invoices_of
@@ -132,18 +134,18 @@ def act(subscription_id: int, verb: str) -> ResponseReturnValue:
         return redirect(url_for("billing.subscriptions"))
     try:
         if verb == "cancel":
-            billing.cancel_subscription(session, user, subscription)
+            lifecycle.cancel_subscription(session, user, subscription)
             schedule_end(session, get_bridge(), subscription)
             flash(
                 _("Cancelled: usable until %(date)s.", date=subscription.next_billing_date),
                 "success",
             )
         elif verb == "undo-cancel":
-            billing.undo_cancel(session, user, subscription)
+            lifecycle.undo_cancel(session, user, subscription)
             session.commit()
             flash(_("The cancellation is undone."), "success")
         else:
-            billing.reactivate(session, processor(), user, subscription)
+            lifecycle.reactivate(session, processor(), user, subscription)
             session.commit()
             flash(_("Your subscription is active again."), "success")
     except PortalError as error:
@@ -158,7 +160,7 @@ def add() -> ResponseReturnValue:
     session, form = get_session(), _add_form()
     if form.validate_on_submit():
         try:
-            billing.add_subscription(session, processor(), current(), form.body())
+            lifecycle.add_subscription(session, processor(), current(), form.body())
             session.commit()
         except PortalError as error:
             session.rollback()
@@ -177,7 +179,7 @@ def payment_method() -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         try:
-            billing.save_card(
+            cards.save_card(
                 session,
                 processor(),
                 current(),
@@ -199,7 +201,7 @@ def payment_method() -> ResponseReturnValue:
     form.number.data = ""  # never echo a card number back
     return render_template(
         "billing_centre/payment_method.html",
-        method=billing.payment_method_of(session, current()),
+        method=cards.payment_method_of(session, current()),
         form=form,
         development=settings_of(current_app).development,
     ), status

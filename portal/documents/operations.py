@@ -125,8 +125,9 @@ def check_upload(filename: str, content_type: str, data: bytes) -> None:
 def w9_refusal(session: orm.Session, user: User) -> str | None:
     """Why `user` may not download the W-9 directly (None when they may), saying what to do.
 
-    The rule (DESIGN §2): only the billing contact of a US Corporate account downloads it; anyone
-    else's billing contact can ask for it, or a vendor or regional form, with a form request.
+    The rule (docs/design.md §2): only the billing contact of a US Corporate account downloads
+    it; the billing contact of any other Corporate account can ask for it, or a vendor or
+    regional form, with a form request.
     """
     if user.is_staff:
         return str(

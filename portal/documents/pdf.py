@@ -1,4 +1,5 @@
-"""The PDFs the portal produces: LogMeIn's W-9, vendor and regional forms, quotes.
+"""The PDFs the portal produces: the document they share, and LogMeIn's W-9, vendor and
+regional forms (quotes and invoices: pdf_billing.py).
 
 Pure functions of their arguments (and of today's date, unless `generated_on` says otherwise), so
 the web app and the worker's activities can both call them without an application context.
@@ -8,7 +9,6 @@ They use fpdf2's core fonts, which only encode latin-1: every string goes throug
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -87,7 +87,7 @@ def latin1_safe(text: Any) -> str:
     return "".join(out)
 
 
-def _decimal(value: Amount | None) -> Decimal:
+def as_decimal(value: Amount | None) -> Decimal:
     try:
         return Decimal(str(value)) if value is not None else Decimal("0")
     except InvalidOperation:
@@ -96,10 +96,10 @@ def _decimal(value: Amount | None) -> Decimal:
 
 def format_money(value: Amount | None, currency: str) -> str:
     """1234.5 -> "1,234.50 USD": the currency code, not a symbol, so any currency fits latin-1."""
-    return f"{_decimal(value):,.2f} {currency}"
+    return f"{as_decimal(value):,.2f} {currency}"
 
 
-class _Document(FPDF):
+class Document(FPDF):
     """A page layout shared by every portal PDF: title block, then a footer dated and numbered."""
 
     def __init__(self, title: str, generated_on: date, page_format: str = "A4") -> None:
@@ -161,11 +161,11 @@ class _Document(FPDF):
         return bytes(self.output())
 
 
-def _today(generated_on: date | None) -> date:
+def generated_date(generated_on: date | None) -> date:
     return generated_on or clock.now().date()
 
 
-def _vendor_facts(pdf: _Document, vendor: VendorSettings) -> None:
+def _vendor_facts(pdf: Document, vendor: VendorSettings) -> None:
     pdf.field("Legal name", vendor.name)
     pdf.field("Taxpayer ID (EIN)", vendor.tin)
     pdf.field("Address", vendor.address)
@@ -177,8 +177,8 @@ def render_w9(
     vendor: VendorSettings, requested_for: str, *, generated_on: date | None = None
 ) -> bytes:
     """Form W-9 of the vendor (LogMeIn USA, Inc.): its own tax facts, for a customer's records."""
-    today = _today(generated_on)
-    pdf = _Document(
+    today = generated_date(generated_on)
+    pdf = Document(
         "Form W-9 - Request for Taxpayer Identification Number and Certification",
         today,
         page_format="Letter",
@@ -212,7 +212,7 @@ def render_vendor_form(
     vendor: VendorSettings, account_name: str, details: str, *, generated_on: date | None = None
 ) -> bytes:
     """Vendor-registration form: LogMeIn's details as a supplier, for the customer's records."""
-    pdf = _Document(f"Vendor registration form - {vendor.name}", _today(generated_on))
+    pdf = Document(f"Vendor registration form - {vendor.name}", generated_date(generated_on))
     return _vendor_and_customer(pdf, vendor, account_name, details)
 
 
@@ -225,13 +225,13 @@ def render_regional_form(
     generated_on: date | None = None,
 ) -> bytes:
     """A regional vendor form, titled for its region."""
-    pdf = _Document(f"Regional vendor form - {region}", _today(generated_on))
+    pdf = Document(f"Regional vendor form - {region}", generated_date(generated_on))
     pdf.field("Region", region)
     return _vendor_and_customer(pdf, vendor, account_name, details)
 
 
 def _vendor_and_customer(
-    pdf: _Document, vendor: VendorSettings, account: str, details: str
+    pdf: Document, vendor: VendorSettings, account: str, details: str
 ) -> bytes:
     """What every vendor form states: LogMeIn as the supplier, then the customer's request."""
     pdf.heading("Vendor (supplier) details")
@@ -239,110 +239,4 @@ def _vendor_and_customer(
     pdf.heading("Customer")
     pdf.field("Account", account)
     pdf.field("Details requested", details)
-    return pdf.render()
-
-
-def render_quote(
-    quote_lines: list[dict[str, Any]],
-    currency: str,
-    subtotal: Amount,
-    discount_pct: Amount,
-    total: Amount,
-    valid_until: date | str,
-    account_name: str,
-    quote_number: str,
-    *,
-    generated_on: date | None = None,
-) -> bytes:
-    """A priced quote: its lines (product, seats, unit price, amount), totals and validity."""
-    pdf = _Document(f"Quote {quote_number}", _today(generated_on))
-    pdf.field("Customer", account_name)
-    pdf.field("Quote number", quote_number)
-    valid = valid_until.isoformat() if isinstance(valid_until, date) else str(valid_until)
-    pdf.field("Valid until", valid)
-    pdf.ln(4)
-    pdf.set_font("Helvetica", "", 10)
-    with pdf.table(
-        col_widths=(84, 20, 35, 35),
-        text_align=(Align.L, Align.R, Align.R, Align.R),
-        line_height=7,
-    ) as table:
-        heading = table.row()
-        for title in ("Product", "Seats", "Unit price", "Amount"):
-            heading.cell(title)
-        for line in quote_lines:
-            row = table.row()
-            for cell in _quote_row(line, currency):
-                row.cell(cell)
-    pdf.ln(3)
-    discount = _decimal(discount_pct)
-    pdf.field("Subtotal", format_money(subtotal, currency))
-    if discount:
-        # The discount's amount is what separates the stated totals, so the page adds up.
-        pdf.field(
-            f"Discount ({discount.normalize():f}%)",
-            "-" + format_money(_decimal(subtotal) - _decimal(total), currency),
-        )
-    pdf.field("Total", format_money(total, currency))
-    pdf.ln(3)
-    pdf.paragraph(f"This quote is valid until {valid}.", size=9)
-    return pdf.render()
-
-
-def _quote_row(line: Mapping[str, Any], currency: str) -> tuple[str, str, str, str]:
-    seats = line.get("seats", line.get("quantity", 0))
-    unit_price = _decimal(line.get("unit_price"))
-    amount = line.get("amount")
-    if amount is None:
-        amount = unit_price * _decimal(seats)
-    return (
-        latin1_safe(line.get("product", "")),
-        latin1_safe(seats),
-        format_money(unit_price, currency),
-        format_money(amount, currency),
-    )
-
-
-def render_invoice(
-    number: str,
-    account_name: str,
-    issued_on: date,
-    due_on: date,
-    status: str,
-    lines: list[dict[str, Any]],
-    subtotal: Amount,
-    tax: Amount,
-    total: Amount,
-    currency: str,
-    po_number: str | None = None,
-    *,
-    generated_on: date | None = None,
-) -> bytes:
-    """A billing statement: lines (description, quantity, unit price, amount), tax and total."""
-    pdf = _Document(f"Statement {number}", _today(generated_on))
-    pdf.field("Customer", account_name)
-    pdf.field("Invoice number", number)
-    pdf.field("Issued on", issued_on.isoformat())
-    pdf.field("Due on", due_on.isoformat())
-    pdf.field("Status", status)
-    if po_number:
-        pdf.field("PO number", po_number)
-    pdf.ln(4)
-    pdf.set_font("Helvetica", "", 10)
-    with pdf.table(
-        col_widths=(84, 20, 35, 35), text_align=(Align.L, Align.R, Align.R, Align.R), line_height=7
-    ) as table:
-        heading = table.row()
-        for title in ("Description", "Quantity", "Unit price", "Amount"):
-            heading.cell(title)
-        for line in lines:
-            row = table.row()
-            row.cell(latin1_safe(line["description"]))
-            row.cell(latin1_safe(line["quantity"]))
-            row.cell(format_money(line["unit_price"], currency))
-            row.cell(format_money(line["amount"], currency))
-    pdf.ln(3)
-    pdf.field("Subtotal", format_money(subtotal, currency))
-    pdf.field("Tax", format_money(tax, currency))
-    pdf.field("Total", format_money(total, currency))
     return pdf.render()

@@ -160,7 +160,7 @@ def quote_number(quote: Quote) -> str:
 
 def quote_document(session: orm.Session, quote: Quote) -> bytes:
     """The quote as the customer receives it: lines, totals, validity."""
-    from portal.documents.pdf import render_quote
+    from portal.documents.pdf_billing import render_quote
 
     account = session.get(Account, quote.account_id)
     assert account is not None

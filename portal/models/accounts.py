@@ -1,0 +1,126 @@
+"""Accounts and the people who sign in: users, API tokens, invitations, sign-in attempts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal import clock
+from portal.db import Base
+from portal.models.types import Money, UtcDateTime
+from workflows.lifecycle import STAFF_ROLES, Role
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    country: Mapped[str] = mapped_column(sa.String(2))
+    kind: Mapped[str] = mapped_column(sa.String(20), default="corporate")
+    billing_frequency: Mapped[str] = mapped_column(sa.String(20), default="annual")
+    next_renewal: Mapped[date | None]
+    currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
+    # Credits from prorated reductions, used before the card is charged.
+    credit_balance: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), server_default="0")
+    billing_contact_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", use_alter=True, ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+    billing_contact: Mapped[User | None] = orm.relationship(foreign_keys=[billing_contact_id])
+    users: Mapped[list[User]] = orm.relationship(
+        back_populates="account", foreign_keys="User.account_id"
+    )
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    language: Mapped[str] = mapped_column(sa.String(5), default="en")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+    account: Mapped[Account | None] = orm.relationship(
+        back_populates="users", foreign_keys=[account_id]
+    )
+
+    # Flask-Login's protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_billing_contact(self) -> bool:
+        return self.role == Role.BILLING_CONTACT
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    user: Mapped[User] = orm.relationship()
+
+
+class Invitation(Base):
+    """A one-time link for a new billing contact to choose a password."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("requests.id"), unique=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    user: Mapped[User] = orm.relationship()
+
+
+class LoginAttempt(Base):
+    """A failed sign-in, counted by the sign-in throttle (portal/throttle.py) for a while.
+
+    The e-mail is kept only as a keyed digest: people type passwords into the e-mail field."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        sa.Index("ix_login_attempts_email_at", "email_digest", "at"),
+        sa.Index("ix_login_attempts_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_digest: Mapped[str] = mapped_column(sa.String(64))
+    address: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now, index=True)
