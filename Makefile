@@ -79,4 +79,4 @@ record-histories: install
 
 # Refreshes docs/screenshots/*.png, the pictures the README shows.
 screenshots: install browser
-	PORTAL_SCREENSHOTS=1 $(VENV)/bin/pytest -q tests/test_browser.py
+	PORTAL_SCREENSHOTS=1 $(VENV)/bin/pytest -q tests/browser

@@ -76,21 +76,31 @@ def create_app(
     from portal.billing_centre import views as billing_pages
     from portal.billing_requests import views as request_views
     from portal.console import views as console_views
+    from portal.documents import api as document_api
     from portal.documents import views as document_views
     from portal.notifications import views as outbox
     from portal.purchase_orders import views as po_views
-    from portal.web import api_support, auth, health, language, metrics, template_helpers
+    from portal.web import (
+        api_support,
+        auth,
+        errors,
+        health,
+        language,
+        metrics,
+        template_helpers,
+    )
     from portal.web.security_headers import init_app as init_security_headers
 
     metrics.init_app(app)
     init_security_headers(app)
     auth.init_app(app)
     template_helpers.init_app(app)
+    errors.init_app(app)
     api_support.init_app(app)
     csrf.exempt(
         api_support.bp
     )  # bearer tokens, never cookies: no cross-site forgery to guard against
-    csrf.exempt(document_views.api_bp)  # bearer tokens too
+    csrf.exempt(document_api.api_bp)  # bearer tokens too
     csrf.exempt(billing_api.bp)  # bearer tokens too
     billing_api.init_app(app)
     for blueprint in (
@@ -100,7 +110,7 @@ def create_app(
         request_views.bp,
         console_views.bp,
         document_views.bp,
-        document_views.api_bp,
+        document_api.api_bp,
         outbox.bp,
         billing_api.bp,
         billing_pages.bp,

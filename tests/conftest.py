@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
-import re
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,11 +29,10 @@ from portal import clock
 from portal.app import create_app
 from portal.config import Settings, SmtpSettings, TemporalSettings, TimerSettings
 from portal.db import Base, Database
-from portal.demo import DEMO_PASSWORD, seed_demo
+from portal.demo import seed_demo
 from portal.devserver import start_temporal
 from portal.gateway import TemporalBridge, connect
 from portal.migrate import upgrade
-from portal.models import BillingRequest
 
 # Demo users are created for every test: a cheap hash keeps that fast (production is untouched).
 portal.accounts.security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -189,7 +187,7 @@ def mailbox() -> Iterator[Any]:
     """A real SMTP server on 127.0.0.1 that keeps what the worker sends."""
     from aiosmtpd.controller import Controller
 
-    from tests.test_mail import Recorder
+    from tests.mail.support import Recorder
 
     recorder = Recorder()
     controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
@@ -256,54 +254,3 @@ def client(app: Flask) -> FlaskClient:
 def running(worker: WorkerThread, demo: None) -> WorkerThread:
     """Demo data plus a live worker: what an end-to-end test needs."""
     return worker
-
-
-# -- helpers ---------------------------------------------------------------------------------
-
-CSRF = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
-)
-
-
-def csrf_token(html: str) -> str:
-    match = CSRF.search(html)
-    assert match, "page has no CSRF token"
-    return match.group(1) or match.group(2)
-
-
-def login(client: FlaskClient, email: str, password: str = DEMO_PASSWORD) -> None:
-    page = client.get("/login")
-    response = client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": csrf_token(page.text)}
-    )
-    assert response.status_code == 302, response.text
-
-
-def post_form(client: FlaskClient, page_url: str, action_url: str, data: dict[str, Any]) -> Any:
-    """Submit a form the way a browser does: read the page for its CSRF token, then post."""
-    page = client.get(page_url)
-    assert page.status_code == 200, page.status_code
-    return client.post(action_url, data={**data, "csrf_token": csrf_token(page.text)})
-
-
-def api_token(client: FlaskClient, email: str) -> dict[str, str]:
-    response = client.post("/api/v1/tokens", json={"email": email, "password": DEMO_PASSWORD})
-    assert response.status_code == 201, response.json
-    return {"Authorization": f"Bearer {response.json['token']}"}
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def request_status(database: Database, request_id: int) -> str:
-    with database.session() as session:
-        row = session.get(BillingRequest, request_id)
-        assert row is not None
-        return row.status

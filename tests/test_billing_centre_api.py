@@ -17,8 +17,9 @@ from portal import clock
 from portal.billing_centre.proration import next_period_end
 from portal.db import Database
 from portal.models import Account, Invoice, PaymentMethod, Subscription
-from tests.conftest import WorkerThread, api_token, request_status, wait_for
+from tests.conftest import WorkerThread
 from tests.pdfs import pdf_text
+from tests.support import api_token, request_status, wait_for
 from tests.test_workflow_timers import eventually, with_time_skipping
 from workflows.subscription_workflow import (
     EndSubscriptionInput,

@@ -12,8 +12,9 @@ from flask.testing import FlaskClient
 from portal import clock
 from portal.db import Database
 from portal.models import Account, Invoice, Subscription
-from tests.conftest import WorkerThread, csrf_token, login
+from tests.conftest import WorkerThread
 from tests.pdfs import pdf_text
+from tests.support import csrf_token, login
 
 pytestmark = pytest.mark.dates  # `make test` runs these again at other dates
 

@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 from portal import clock
 from portal.db import Database
 from portal.models import BillingRequest
-from tests.conftest import WorkerThread, api_token, csrf_token, login, request_status, wait_for
+from tests.conftest import WorkerThread
+from tests.support import api_token, csrf_token, login, request_status, wait_for
 
 pytestmark = pytest.mark.dates  # `make test` runs these again at other dates
 

@@ -27,7 +27,8 @@ from portal.demo import DEMO_PASSWORD
 from portal.devserver import start_temporal
 from portal.gateway import TemporalBridge
 from portal.models import BillingRequest, PurchaseOrderRevision
-from tests.conftest import WorkerThread, api_token, free_port, make_settings, wait_for
+from tests.conftest import WorkerThread, free_port, make_settings
+from tests.support import api_token, wait_for
 from tests.test_serving import environment
 
 

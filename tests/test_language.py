@@ -7,7 +7,7 @@ from flask import Flask
 
 from portal.db import Database
 from portal.models import User
-from tests.conftest import csrf_token, login
+from tests.support import csrf_token, login
 
 
 def test_a_signed_in_user_switches_and_it_sticks(

@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 
 from portal.db import Database
 from portal.observability.logs import JsonFormatter
-from tests.conftest import WorkerThread, api_token, request_status, wait_for
+from tests.conftest import WorkerThread
+from tests.support import api_token, request_status, wait_for
 
 
 class JsonLines(logging.Handler):

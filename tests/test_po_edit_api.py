@@ -10,7 +10,8 @@ from temporalio.client import Client
 
 from portal.config import TemporalSettings
 from portal.db import Database
-from tests.conftest import WorkerThread, api_token, request_status, wait_for
+from tests.conftest import WorkerThread
+from tests.support import api_token, request_status, wait_for
 
 
 def first_po(client: FlaskClient, headers: dict[str, str]) -> dict:

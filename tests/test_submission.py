@@ -17,7 +17,8 @@ from portal.config import TemporalSettings
 from portal.db import Database
 from portal.gateway import TemporalBridge
 from portal.models import BillingRequest
-from tests.conftest import WorkerThread, api_token, free_port, make_settings
+from tests.conftest import WorkerThread, free_port, make_settings
+from tests.support import api_token
 from workflows.messages import StartRequestInput, workflow_id_for
 
 

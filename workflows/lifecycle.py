@@ -103,6 +103,17 @@ class Action(StrEnum):
     RETRY = "retry"
 
 
+# The actions whose text may not be empty: a rejection's reason, a question, its answer, the
+# customer's PO number accepting a quote. The pages and the workflow's validators both ask here.
+TEXT_REQUIRED = frozenset(
+    {Action.REJECT, Action.REQUEST_INFO, Action.PROVIDE_INFO, Action.ACCEPT_QUOTE}
+)
+
+
+def lacks_required_text(action: Action, text: str) -> bool:
+    return action in TEXT_REQUIRED and not text.strip()
+
+
 FORBIDDEN = "Forbidden"
 CONFLICT = "Conflict"
 

@@ -14,7 +14,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.lifecycle import Action, Actor, Event, Status
+    from workflows.lifecycle import Action, Actor, Event, Status, lacks_required_text
     from workflows.messages import (
         EXTEND_QUOTE,
         PREPARE_APPROVAL,
@@ -159,7 +159,7 @@ class RequestWorkflow(RequestProcess):
     @reject.validator
     def _validate_reject(self, input: RejectInput) -> None:
         self._check(Action.REJECT, input.actor)
-        _require_text(input.reason, "A reason is required")
+        _require_text(Action.REJECT, input.reason, "A reason is required")
 
     @workflow.update
     async def request_info(self, input: RequestInfoInput) -> RequestSnapshot:
@@ -169,7 +169,7 @@ class RequestWorkflow(RequestProcess):
     @request_info.validator
     def _validate_request_info(self, input: RequestInfoInput) -> None:
         self._check(Action.REQUEST_INFO, input.actor)
-        _require_text(input.question, "A question is required")
+        _require_text(Action.REQUEST_INFO, input.question, "A question is required")
 
     @workflow.update
     async def reassign(self, input: ReassignInput) -> RequestSnapshot:
@@ -225,7 +225,7 @@ class RequestWorkflow(RequestProcess):
     @provide_info.validator
     def _validate_provide_info(self, input: ProvideInfoInput) -> None:
         self._check(Action.PROVIDE_INFO, input.actor)
-        _require_text(input.message, "A message is required")
+        _require_text(Action.PROVIDE_INFO, input.message, "A message is required")
 
     @workflow.update
     async def cancel(self, input: CancelInput) -> RequestSnapshot:
@@ -245,7 +245,7 @@ class RequestWorkflow(RequestProcess):
     @accept_quote.validator
     def _validate_accept_quote(self, input: AcceptQuoteInput) -> None:
         self._check(Action.ACCEPT_QUOTE, input.actor)
-        _require_text(input.po_number, "A PO number is required")
+        _require_text(Action.ACCEPT_QUOTE, input.po_number, "A PO number is required")
 
     @workflow.update
     async def decline_quote(self, input: DeclineQuoteInput) -> RequestSnapshot:
@@ -257,6 +257,6 @@ class RequestWorkflow(RequestProcess):
         self._check(Action.DECLINE_QUOTE, input.actor)
 
 
-def _require_text(text: str, message: str) -> None:
-    if not text.strip():
+def _require_text(action: Action, text: str, message: str) -> None:
+    if lacks_required_text(action, text):
         raise ApplicationError(message, type="Invalid", non_retryable=True)

@@ -21,7 +21,7 @@ from portal.errors import Conflict, Forbidden, PortalError, ValidationFailed
 from portal.gateway import TemporalBridge, update_request
 from portal.i18n import _l
 from portal.models import BillingRequest, Document, User
-from workflows.lifecycle import Action, Actor
+from workflows.lifecycle import Action, Actor, lacks_required_text
 from workflows.messages import (
     AcceptQuoteInput,
     ApproveInput,
@@ -40,7 +40,8 @@ from workflows.request_workflow import RequestWorkflow
 log = logging.getLogger(__name__)
 
 
-TEXT_REQUIRED = {
+# What the pages say when a text the action requires (workflows.lifecycle) is empty.
+TEXT_REQUIRED_MESSAGES = {
     Action.REJECT: _l("Give the customer a reason."),
     Action.REQUEST_INFO: _l("Write the question for the customer."),
     Action.PROVIDE_INFO: _l("Write your answer."),
@@ -160,8 +161,9 @@ def _checked_text(action: Action, text: Any) -> str:
             str(_l("Please correct the highlighted fields.")), {field: str(_l("Must be text."))}
         )
     text = text.strip()
-    if action in TEXT_REQUIRED and not text:
-        raise ValidationFailed(str(TEXT_REQUIRED[action]), {field: str(TEXT_REQUIRED[action])})
+    if action in TEXT_REQUIRED_MESSAGES and lacks_required_text(action, text):
+        message = str(TEXT_REQUIRED_MESSAGES[action])
+        raise ValidationFailed(message, {field: message})
     if len(text) > MAX_TEXT:
         raise ValidationFailed(
             str(_l("Please correct the highlighted fields.")),

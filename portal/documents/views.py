@@ -1,4 +1,4 @@
-"""Downloading documents and the W-9: pages (session sign-in) and JSON API (bearer tokens).
+"""Downloading documents and the W-9 from the pages (session sign-in; the API: api.py).
 
 The rules live in operations.py; refusals are portal.errors exceptions, which the app turns into
 JSON under /api/ and into an error page that says why elsewhere.
@@ -13,12 +13,10 @@ from flask_login import login_required
 
 from portal.documents import operations
 from portal.models import Document, User
-from portal.web.api_support import api_user, token_required
 from portal.web.auth import current
 from portal.web.extensions import get_session, settings_of
 
 bp = Blueprint("documents", __name__)
-api_bp = Blueprint("documents_api", __name__, url_prefix="/api/v1")
 
 # Built by the form-request pages (another package); a literal so this page does not fail to
 # render when that blueprint is not registered.
@@ -40,12 +38,12 @@ def send_document(content: bytes, filename: str, content_type: str) -> Response:
     return response
 
 
-def _document_response(user: User, document_id: int | str) -> Response:
+def document_response(user: User, document_id: int | str) -> Response:
     document: Document = operations.get_document(get_session(), user, document_id)
     return send_document(document.content, document.filename, document.content_type)
 
 
-def _w9_response(user: User) -> Response:
+def w9_response(user: User) -> Response:
     vendor = settings_of(current_app).vendor
     content = operations.w9_for(get_session(), user, vendor)
     return send_document(content, operations.w9_filename(vendor), "application/pdf")
@@ -57,7 +55,7 @@ def _w9_response(user: User) -> Response:
 @bp.get("/documents/<int:document_id>")
 @login_required
 def download(document_id: int) -> Response:
-    return _document_response(current(), document_id)
+    return document_response(current(), document_id)
 
 
 @bp.get("/forms/w9")
@@ -77,19 +75,7 @@ def w9_page() -> str:
 @bp.get("/forms/w9.pdf")
 @login_required
 def w9_pdf() -> Response:
-    return _w9_response(current())
+    return w9_response(current())
 
 
 # -- API -----------------------------------------------------------------------------------
-
-
-@api_bp.get("/documents/<document_id>")
-@token_required
-def api_download(document_id: str) -> Response:
-    return _document_response(api_user(), document_id)
-
-
-@api_bp.get("/forms/w9")
-@token_required
-def api_w9() -> Response:
-    return _w9_response(api_user())

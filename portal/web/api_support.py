@@ -9,7 +9,6 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
 
 from portal.accounts.security import user_for_token
 from portal.errors import Forbidden, PortalError, ValidationFailed
@@ -30,12 +29,6 @@ def init_app(app: Flask) -> None:
     import portal.purchase_orders.api  # noqa: F401
 
     app.register_blueprint(bp)
-
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Any:
-        if is_api_request():
-            return jsonify({"error": error.description or error.name}), error.code or 500
-        return error
 
 
 def is_api_request() -> bool:

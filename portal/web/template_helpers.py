@@ -1,21 +1,17 @@
-"""Labels and formats the templates use, all translated; HTML error pages."""
+"""Labels and formats the templates use, all translated."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
-from flask import Flask, jsonify, render_template
+from flask import Flask
 from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
-from werkzeug.exceptions import HTTPException
 
 from portal.billing_requests.events import EVENTS, STATUS_LABELS, event_of
 from portal.billing_requests.kinds import kind_of, with_forms
 from portal.billing_requests.kinds.frequency_change import FREQUENCY_LABELS
-from portal.errors import PortalError
 from portal.i18n import _l
-from portal.web.api_support import is_api_request, portal_error_json
 from portal.web.extensions import settings_of
 from workflows.lifecycle import OPEN_STATUSES, Status
 
@@ -23,10 +19,6 @@ FIELD_LABELS = {
     "po_number": _l("PO number"),
     "bill_to": _l("Bill-to address"),
     "notes": _l("Notes"),
-}
-ERROR_TITLES = {
-    403: (_l("Not allowed"), _l("Your role does not give access to this page.")),
-    404: (_l("Not found"), _l("This page does not exist, or it is not part of your account.")),
 }
 
 
@@ -82,20 +74,3 @@ def init_app(app: Flask) -> None:
         kinds_with_forms=with_forms,
         development=settings_of(app).development,
     )
-
-    @app.errorhandler(403)
-    @app.errorhandler(404)
-    def html_error(error: HTTPException) -> Any:
-        if is_api_request():
-            return jsonify({"error": error.description}), error.code
-        title, message = ERROR_TITLES[error.code or 404]
-        return render_template("errors/error.html", title=title, message=message), error.code
-
-    @app.errorhandler(PortalError)
-    def portal_error(error: PortalError) -> Any:
-        """An operation refused: JSON for the API, an error page that says why for pages."""
-        if is_api_request():
-            return portal_error_json(error)
-        title, _default = ERROR_TITLES.get(error.status, (_l("Not possible"), ""))
-        page = render_template("errors/error.html", title=title, message=error.message)
-        return page, error.status

@@ -260,7 +260,7 @@ class QuoteKind(RequestKind):
         comment: str,
         pricing: dict[str, Any] | None,
     ) -> None:
-        parse_pricing(request.payload, pricing, default_days=30)
+        parse_pricing(request.payload, pricing, default_days=None)
 
     def prepare(
         self, session: orm.Session, change: ChangeInput, settings: Settings

@@ -34,9 +34,10 @@ def cents(amount: Decimal) -> Decimal:
 
 
 def parse_pricing(
-    payload: dict[str, Any], pricing: dict[str, Any] | None, default_days: int
+    payload: dict[str, Any], pricing: dict[str, Any] | None, default_days: int | None
 ) -> dict[str, Any]:
-    """A technician's override: unit prices per product, a discount, a validity; all optional."""
+    """A technician's override: unit prices per product, a discount, a validity; all optional.
+    Without a validity it is `default_days` (Settings.quote_valid_days); None only checks."""
     pricing = pricing or {}
     if not isinstance(pricing, dict):
         raise ValidationFailed(
@@ -58,7 +59,7 @@ def parse_pricing(
     if discount is None or not Decimal(0) <= discount <= Decimal(100):
         errors.add("pricing.discount_pct", _l("A discount from 0 to 100 percent."))
     days = pricing.get("valid_days", default_days)
-    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_VALID_DAYS:
+    if days is not None and not FieldErrors.is_whole(days, 1, MAX_VALID_DAYS):
         errors.add("pricing.valid_days", _l("Valid for 1 to 365 days."))
     if errors.fields:
         raise ValidationFailed(str(_l("Please correct the pricing.")), errors.fields)

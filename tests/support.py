@@ -1,0 +1,63 @@
+"""Helpers the tests call (the fixtures are in tests/conftest.py): the CSRF token of a page,
+signing in, posting a form as a browser does, API tokens, waiting for what the worker does."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from portal.db import Database
+from portal.demo import DEMO_PASSWORD
+from portal.models import BillingRequest
+
+CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+def login(client: FlaskClient, email: str, password: str = DEMO_PASSWORD) -> None:
+    page = client.get("/login")
+    response = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": csrf_token(page.text)}
+    )
+    assert response.status_code == 302, response.text
+
+
+def post_form(client: FlaskClient, page_url: str, action_url: str, data: dict[str, Any]) -> Any:
+    """Submit a form the way a browser does: read the page for its CSRF token, then post."""
+    page = client.get(page_url)
+    assert page.status_code == 200, page.status_code
+    return client.post(action_url, data={**data, "csrf_token": csrf_token(page.text)})
+
+
+def api_token(client: FlaskClient, email: str) -> dict[str, str]:
+    response = client.post("/api/v1/tokens", json={"email": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 201, response.json
+    return {"Authorization": f"Bearer {response.json['token']}"}
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def request_status(database: Database, request_id: int) -> str:
+    with database.session() as session:
+        row = session.get(BillingRequest, request_id)
+        assert row is not None
+        return row.status
