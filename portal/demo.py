@@ -11,12 +11,13 @@ from sqlalchemy import orm
 
 from portal import clock
 from portal.accounts.operations import create_account, create_user
-from portal.billing_centre.invoices import Line, issue_invoice
+from portal.billing_centre.ledger import Line, draft, issue
 from portal.billing_centre.payments import SandboxProcessor
 from portal.billing_centre.proration import next_period_end
+from portal.billing_centre.subscriptions import period_line
 from portal.models import (
     Account,
-    Invoice,
+    Payment,
     PaymentMethod,
     Plan,
     PurchaseOrder,
@@ -45,15 +46,21 @@ DEMO_LOGINS = (
     DemoLogin("sam@logmein.example", "supervisor", ""),
 )
 
-# (product, tier, rank within the product, price per seat per year in USD)
+# (product, tier, rank within the product, price per seat per year in USD, EUR, GBP): one price
+# list per currency, never a price relabelled.
 PRICE_LIST = (
-    ("GoToMeeting", "Professional", 1, Decimal("144.00")),
-    ("GoToMeeting", "Business", 2, Decimal("192.00")),
-    ("GoToMeeting", "Enterprise", 3, Decimal("336.00")),
-    ("GoToWebinar", "Standard", 1, Decimal("708.00")),
-    ("GoToWebinar", "Pro", 2, Decimal("1188.00")),
+    ("GoToMeeting", "Professional", 1, ("144.00", "132.00", "114.00")),
+    ("GoToMeeting", "Business", 2, ("192.00", "176.00", "152.00")),
+    ("GoToMeeting", "Enterprise", 3, ("336.00", "312.00", "264.00")),
+    ("GoToWebinar", "Standard", 1, ("708.00", "648.00", "564.00")),
+    ("GoToWebinar", "Pro", 2, ("1188.00", "1092.00", "948.00")),
 )
-PLANS = {f"{product} {tier}": price for product, tier, _rank, price in PRICE_LIST}
+CURRENCIES = ("USD", "EUR", "GBP")
+PRICES = {
+    (f"{product} {tier}", currency): Decimal(price)
+    for product, tier, _rank, prices in PRICE_LIST
+    for currency, price in zip(CURRENCIES, prices, strict=True)
+}
 
 
 def seed_demo(session: orm.Session, today: date | None = None) -> bool:
@@ -66,16 +73,18 @@ def seed_demo(session: orm.Session, today: date | None = None) -> bool:
 def _seed_corporate(session: orm.Session, today: date) -> bool:
     if session.scalar(sa.select(Account.id).where(Account.name == "Acme Corporation")) is not None:
         return False
-    for product, tier, rank, price in PRICE_LIST:
-        session.add(
-            Plan(
-                name=f"{product} {tier}",
-                product=product,
-                tier=tier,
-                tier_rank=rank,
-                unit_price=price,
+    for product, tier, rank, _prices in PRICE_LIST:
+        for currency in CURRENCIES:
+            session.add(
+                Plan(
+                    name=f"{product} {tier}",
+                    product=product,
+                    tier=tier,
+                    tier_rank=rank,
+                    unit_price=PRICES[(f"{product} {tier}", currency)],
+                    currency=currency,
+                )
             )
-        )
     acme = create_account(
         session, "Acme Corporation", "US", next_renewal=today + timedelta(days=120)
     )
@@ -111,29 +120,72 @@ def _seed_corporate(session: orm.Session, today: date) -> bool:
             ],
         ),
     ]
-    _purchase_order(
+    # The renewals of the last three years, each under the PO in force then.
+    for years_ago, po_number in ((2, "ACME-PO-2024-117"), (1, "ACME-PO-2025-031"), (0, None)):
+        po = acme_orders[0]
+        lines = [Line(line.product, line.quantity, line.unit_price) for line in po.current.lines]
+        _renewal(
+            session,
+            acme,
+            lines,
+            (acme.next_renewal or today) - timedelta(days=365 * (years_ago + 1)),
+            po_number or po.current.po_number,
+            paid=years_ago > 0,
+            purchase_order_id=None if years_ago else po.id,
+        )
+    globex_po = _purchase_order(
         session,
         globex,
         "GLX-BC-0042",
         [("GoToMeeting Enterprise", 40), ("GoToWebinar Standard", 2)],
     )
-    for index, months_ago in enumerate((24, 12, 0)):
-        issued = today - timedelta(days=30 * months_ago + 5)
-        po = acme_orders[0]
-        session.add(
-            Invoice(
-                account_id=acme.id,
-                number=f"INV-ACME-{issued.year}-{index + 1:03d}",
-                issued_on=issued,
-                due_on=issued + timedelta(days=30),
-                amount=po.current.total,
-                currency="USD",
-                status="open" if months_ago == 0 else "paid",
-                purchase_order_id=po.id,
-            )
-        )
+    globex_lines = [
+        Line(line.product, line.quantity, line.unit_price) for line in globex_po.current.lines
+    ]
+    _renewal(
+        session,
+        globex,
+        globex_lines,
+        (globex.next_renewal or today) - timedelta(days=365),
+        globex_po.current.po_number,
+        paid=True,
+        purchase_order_id=globex_po.id,
+    )
     session.flush()
     return True
+
+
+def _renewal(
+    session: orm.Session,
+    account: Account,
+    lines: list[Line],
+    issued_on: date,
+    po_number: str,
+    paid: bool,
+    purchase_order_id: int | None,
+) -> None:
+    """A Corporate account's annual invoice, net 30; a paid one was paid by bank transfer."""
+    invoice = issue(
+        session,
+        account,
+        draft(account, lines),
+        "renewal",
+        issued_on=issued_on,
+        purchase_order_id=purchase_order_id,
+        po_number=po_number,
+    )
+    if paid:
+        invoice.status, invoice.amount_paid = "paid", invoice.total
+        session.add(
+            Payment(
+                account_id=account.id,
+                invoice_id=invoice.id,
+                amount=invoice.total,
+                currency=account.currency,
+                status="succeeded",
+                reference="bank transfer",
+            )
+        )
 
 
 def _purchase_order(
@@ -145,7 +197,10 @@ def _purchase_order(
         account.id,
         po_number,
         default_bill_to(account.name, contact.name if contact else None),
-        [NewLine(product, quantity, PLANS[product]) for product, quantity in lines],
+        [
+            NewLine(product, quantity, PRICES[(product, account.currency)])
+            for product, quantity in lines
+        ],
         account.currency,
     )
 
@@ -154,7 +209,7 @@ def _seed_billing_centre(session: orm.Session, today: date) -> bool:
     """Initech, a standard account that serves itself; Enterprise seats for Acme and Globex."""
     if session.scalar(sa.select(Account.id).where(Account.name == "Initech LLC")) is not None:
         return False
-    plans = {plan.name: plan for plan in session.scalars(sa.select(Plan))}
+    plans = {(plan.name, plan.currency): plan for plan in session.scalars(sa.select(Plan))}
     initech = create_account(
         session, "Initech LLC", "US", kind="standard", billing_frequency="monthly"
     )
@@ -184,7 +239,7 @@ def _seed_billing_centre(session: orm.Session, today: date) -> bool:
         session.add(
             Subscription(
                 account_id=initech.id,
-                plan_id=plans[name].id,
+                plan_id=plans[(name, initech.currency)].id,
                 seats=seats,
                 period="monthly",
                 period_start=period_start,
@@ -193,10 +248,19 @@ def _seed_billing_centre(session: orm.Session, today: date) -> bool:
         )
     renewal = period_start
     for _ in range(3):
-        lines = [
-            Line(f"{name} (monthly)", seats, plans[name].unit_price / 12) for name, seats in held
-        ]
-        issue_invoice(session, initech, lines, "paid", "renewal", issued_on=renewal)
+        lines = [period_line(plans[(name, "USD")], seats, "monthly") for name, seats in held]
+        invoice = issue(session, initech, draft(initech, lines), "renewal", issued_on=renewal)
+        invoice.status, invoice.amount_paid = "paid", invoice.total
+        session.add(
+            Payment(
+                account_id=initech.id,
+                invoice_id=invoice.id,
+                amount=invoice.total,
+                currency=initech.currency,
+                status="succeeded",
+                reference=f"ch_demo_{renewal:%Y%m}",
+            )
+        )
         renewal = (renewal - timedelta(days=1)).replace(day=1)
     for account_name in ("Acme Corporation", "Globex SARL"):
         account = session.scalar(sa.select(Account).where(Account.name == account_name))
@@ -206,7 +270,7 @@ def _seed_billing_centre(session: orm.Session, today: date) -> bool:
         session.add(
             Subscription(
                 account_id=account.id,
-                plan_id=plans["GoToMeeting Enterprise"].id,
+                plan_id=plans[("GoToMeeting Enterprise", account.currency)].id,
                 seats=120 if account_name.startswith("Acme") else 40,
                 period="annual",
                 period_start=start,

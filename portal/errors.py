@@ -7,6 +7,8 @@ from portal.i18n import _l
 
 class PortalError(Exception):
     status = 400
+    # A stable name of the error for API clients (the message is translated, this is not).
+    code = "invalid"
 
     def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
         super().__init__(str(message))
@@ -16,22 +18,27 @@ class PortalError(Exception):
 
 class ValidationFailed(PortalError):
     status = 400
+    code = "validation_failed"
 
 
 class Forbidden(PortalError):
     status = 403
+    code = "forbidden"
 
 
 class NotFound(PortalError):
     status = 404
+    code = "not_found"
 
 
 class Conflict(PortalError):
     status = 409
+    code = "conflict"
 
 
 class ServiceUnavailable(PortalError):
     status = 503
+    code = "service_unavailable"
 
 
 # Why the workflow refused an action, by the rule's code (workflows/lifecycle.py).

@@ -39,9 +39,9 @@ def create_account(
         raise ValidationFailed("Invalid account.", errors)
     if session.scalar(sa.select(Account.id).where(Account.name == name)) is not None:
         raise Conflict(f"An account named {name!r} exists already.")
-    currency = (
-        "EUR" if country in {"FR", "DE", "ES", "IT", "NL", "BE", "IE", "AT", "PT", "FI"} else "USD"
-    )
+    from portal.billing_centre.ledger import currency_for
+
+    currency = currency_for(country)
     account = Account(
         name=name,
         country=country,

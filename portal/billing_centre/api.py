@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from portal.billing_centre import cards
+from portal.billing_centre import actions, cards, writes
 from portal.billing_centre import operations as billing
-from portal.billing_centre import subscriptions as lifecycle
-from portal.billing_centre.invoices import get_invoice, invoices_of
+from portal.billing_centre.invoices import get_invoice, invoices_of, payments_of
 from portal.billing_centre.payments import PaymentProcessor, SandboxProcessor
 from portal.billing_centre.statements import invoice_pdf
-from portal.billing_centre.timers import schedule_end
+from portal.billing_centre.writes import Outcome
 from portal.billing_requests.api import request_json
 from portal.billing_requests.submit import submit_request
 from portal.documents.views import send_document
-from portal.models import Invoice, PaymentMethod, Subscription
-from portal.web.api_support import api_user, json_body, token_required
+from portal.models import User
+from portal.web.api_support import Reply, api_user, json_body, token_required
 from portal.web.extensions import get_bridge, get_session, settings_of
 from workflows.lifecycle import RequestType
 
@@ -34,72 +34,35 @@ def processor() -> PaymentProcessor:
     return found
 
 
-def subscription_json(subscription: Subscription) -> dict[str, Any]:
-    return {
-        "id": subscription.id,
-        "product": subscription.plan.product,
-        "tier": subscription.plan.tier,
-        "plan": subscription.plan.name,
-        "seats": subscription.seats,
-        "period": subscription.period,
-        "status": subscription.status,
-        "next_billing_date": subscription.next_billing_date.isoformat(),
-    }
+def account_id_of(user: User) -> int:
+    return billing.account_of(get_session(), user).id
 
 
-def invoice_json(invoice: Invoice, lines: bool = False) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": invoice.id,
-        "number": invoice.number,
-        "issued_on": invoice.issued_on.isoformat(),
-        "due_on": invoice.due_on.isoformat(),
-        "kind": invoice.kind,
-        "status": invoice.status,
-        "subtotal": str(invoice.subtotal),
-        "tax": str(invoice.tax),
-        "total": str(invoice.amount),
-        "currency": invoice.currency,
-        "po_number": invoice.purchase_order.current.po_number if invoice.purchase_order else None,
-    }
-    if lines:
-        body["lines"] = [
-            {
-                "description": line.description,
-                "quantity": line.quantity,
-                "unit_price": str(line.unit_price),
-                "amount": str(line.amount),
-            }
-            for line in invoice.lines
-        ]
-    return body
-
-
-def card_json(method: PaymentMethod | None) -> dict[str, Any]:
-    if method is None:
-        return {"kind": None}
-    return {
-        "kind": method.kind,
-        "brand": method.brand,
-        "last4": method.last4,
-        "exp_month": method.exp_month,
-        "exp_year": method.exp_year,
-    }
+def _write(account_id: int, body: dict[str, Any], write: Callable[[], Outcome]) -> Reply:
+    """A billing write under the account's lease, answered once per Idempotency-Key."""
+    outcome = writes.run(
+        get_session(),
+        api_user(),
+        account_id,
+        request.headers.get("Idempotency-Key") or None,
+        writes.fingerprint(request.method, request.path, body),
+        write,
+    )
+    return jsonify(outcome.body), outcome.status
 
 
 @bp.get("/subscriptions")
 @token_required
 def subscriptions() -> ResponseReturnValue:
     items = billing.subscriptions_of(get_session(), api_user())
-    return jsonify({"items": [subscription_json(item) for item in items]})
+    return jsonify({"items": [actions.subscription_json(item) for item in items]})
 
 
 @bp.post("/subscriptions")
 @token_required
 def add() -> ResponseReturnValue:
-    session = get_session()
-    added = lifecycle.add_subscription(session, processor(), api_user(), json_body())
-    session.commit()
-    return jsonify(subscription_json(added)), 201
+    session, user, body = get_session(), api_user(), json_body()
+    return _write(account_id_of(user), body, lambda: actions.add(session, processor(), user, body))
 
 
 @bp.post("/subscriptions/<subscription_id>/preview")
@@ -107,11 +70,13 @@ def add() -> ResponseReturnValue:
 def preview(subscription_id: str) -> ResponseReturnValue:
     session = get_session()
     subscription = billing.get_subscription(session, api_user(), subscription_id)
-    result = billing.preview(session, subscription, json_body())
+    account = billing.account_of(session, api_user())
+    result = billing.as_paid(account, billing.preview(session, subscription, json_body()))
     return jsonify(
         {
             "amount_due": str(result.amount_due),
             "amount_credited": str(result.amount_credited),
+            "currency": account.currency,
             "new_billing_date": result.new_billing_date.isoformat(),
             "error": billing.refusal_text(result.error) if result.error else None,
         }
@@ -139,9 +104,11 @@ def change(subscription_id: str) -> ResponseReturnValue:
             body.get("idempotency_key"),
         )
         return jsonify(request_json(created, detail=True)), 202
-    changed = billing.change_now(session, processor(), user, subscription, body)
-    session.commit()
-    return jsonify(subscription_json(changed))
+    return _write(
+        subscription.account_id,
+        body,
+        lambda: actions.change(session, processor(), user, subscription, body),
+    )
 
 
 def _wanted(body: dict[str, Any]) -> dict[str, Any]:
@@ -153,9 +120,11 @@ def _wanted(body: dict[str, Any]) -> dict[str, Any]:
 def cancel(subscription_id: str) -> ResponseReturnValue:
     session, user = get_session(), api_user()
     subscription = billing.get_subscription(session, user, subscription_id)
-    lifecycle.cancel_subscription(session, user, subscription)
-    schedule_end(session, get_bridge(), subscription)
-    return jsonify(subscription_json(subscription))
+    return _write(
+        subscription.account_id,
+        json_body(),
+        lambda: actions.cancel(session, get_bridge(), user, subscription),
+    )
 
 
 @bp.post("/subscriptions/<subscription_id>/undo-cancel")
@@ -163,9 +132,11 @@ def cancel(subscription_id: str) -> ResponseReturnValue:
 def undo_cancel(subscription_id: str) -> ResponseReturnValue:
     session, user = get_session(), api_user()
     subscription = billing.get_subscription(session, user, subscription_id)
-    lifecycle.undo_cancel(session, user, subscription)
-    session.commit()
-    return jsonify(subscription_json(subscription))
+    return _write(
+        subscription.account_id,
+        json_body(),
+        lambda: actions.undo_cancel(session, user, subscription),
+    )
 
 
 @bp.post("/subscriptions/<subscription_id>/reactivate")
@@ -173,26 +144,27 @@ def undo_cancel(subscription_id: str) -> ResponseReturnValue:
 def reactivate(subscription_id: str) -> ResponseReturnValue:
     session, user = get_session(), api_user()
     subscription = billing.get_subscription(session, user, subscription_id)
-    lifecycle.reactivate(session, processor(), user, subscription)
-    session.commit()
-    return jsonify(subscription_json(subscription))
+    return _write(
+        subscription.account_id,
+        json_body(),
+        lambda: actions.reactivate(session, processor(), user, subscription),
+    )
 
 
 @bp.get("/invoices")
 @token_required
 def invoices() -> ResponseReturnValue:
-    from flask import request
-
     items = invoices_of(
         get_session(), api_user(), request.args.get("year"), request.args.get("status")
     )
-    return jsonify({"items": [invoice_json(item) for item in items]})
+    return jsonify({"items": [actions.invoice_json(item) for item in items]})
 
 
 @bp.get("/invoices/<invoice_id>")
 @token_required
 def invoice(invoice_id: str) -> ResponseReturnValue:
-    return jsonify(invoice_json(get_invoice(get_session(), api_user(), invoice_id), lines=True))
+    invoice = get_invoice(get_session(), api_user(), invoice_id)
+    return jsonify(actions.invoice_json(invoice, lines=True))
 
 
 @bp.get("/invoices/<invoice_id>/pdf")
@@ -205,21 +177,34 @@ def invoice_pdf_file(invoice_id: str) -> ResponseReturnValue:
 @bp.get("/payment-method")
 @token_required
 def payment_method() -> ResponseReturnValue:
-    return jsonify(card_json(cards.payment_method_of(get_session(), api_user())))
+    return jsonify(actions.card_json(cards.payment_method_of(get_session(), api_user())))
 
 
 @bp.post("/payment-method")
 @token_required
 def save_payment_method() -> ResponseReturnValue:
-    session, body = get_session(), json_body()
-    method = cards.save_card(
-        session,
-        processor(),
-        api_user(),
-        body.get("number"),
-        body.get("exp_month"),
-        body.get("exp_year"),
-        body.get("cvc"),
+    session, user, body = get_session(), api_user(), json_body()
+    return _write(
+        account_id_of(user), body, lambda: actions.save_card(session, processor(), user, body)
     )
-    session.commit()
-    return jsonify(card_json(method))
+
+
+@bp.get("/balance")
+@token_required
+def balance() -> ResponseReturnValue:
+    return jsonify(
+        actions.balance_json(get_session(), billing.account_of(get_session(), api_user()))
+    )
+
+
+@bp.get("/payments")
+@token_required
+def payments() -> ResponseReturnValue:
+    return jsonify(
+        {
+            "items": [
+                actions.payment_json(payment, number)
+                for payment, number in payments_of(get_session(), api_user())
+            ]
+        }
+    )

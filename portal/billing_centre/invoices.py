@@ -1,75 +1,19 @@
-"""Billing history: issuing invoices with their lines and tax, and reading them by account."""
+"""Billing history: an account's invoices, payments and credit, as its contact reads them (issuing
+and paying them: ledger.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from portal import clock
 from portal.errors import Forbidden, NotFound
 from portal.i18n import _l
-from portal.models import Account, Invoice, InvoiceLine, User
+from portal.models import Invoice, Payment, User
 
-CENT = Decimal("0.01")
-# Sales tax or VAT by the account's country; the demo's countries only.
-TAX_RATES = {"FR": Decimal("0.20"), "DE": Decimal("0.19"), "GB": Decimal("0.20")}
-INVOICE_STATUSES = ("paid", "open")
-
-
-@dataclass(frozen=True)
-class Line:
-    description: str
-    quantity: int
-    unit_price: Decimal
-
-
-def issue_invoice(
-    session: orm.Session,
-    account: Account,
-    lines: list[Line],
-    status: str,
-    kind: str,
-    issued_on: date | None = None,
-    purchase_order_id: int | None = None,
-) -> Invoice:
-    issued_on = issued_on or clock.today()
-    amounts = [(line.unit_price * line.quantity).quantize(CENT, ROUND_HALF_UP) for line in lines]
-    subtotal = sum(amounts, Decimal(0))
-    tax = (subtotal * TAX_RATES.get(account.country, Decimal(0))).quantize(CENT, ROUND_HALF_UP)
-    count = (
-        session.scalar(sa.select(sa.func.count(Invoice.id)).where(Invoice.account_id == account.id))
-        or 0
-    )
-    invoice = Invoice(
-        account_id=account.id,
-        number=f"INV-{account.id:04d}-{issued_on:%Y%m%d}-{count + 1:04d}",
-        issued_on=issued_on,
-        due_on=issued_on + timedelta(days=30),
-        subtotal=subtotal,
-        tax=tax,
-        amount=subtotal + tax,
-        currency=account.currency,
-        status=status,
-        kind=kind,
-        purchase_order_id=purchase_order_id,
-        lines=[
-            InvoiceLine(
-                description=line.description,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                amount=amount,
-            )
-            for line, amount in zip(lines, amounts, strict=True)
-        ],
-    )
-    session.add(invoice)
-    session.flush()
-    return invoice
+INVOICE_STATUSES = ("paid", "open", "void")
 
 
 def _billing_account_id(user: User) -> int:
@@ -111,3 +55,15 @@ def invoice_years(session: orm.Session, user: User) -> list[int]:
         sa.select(Invoice.issued_on).where(Invoice.account_id == _billing_account_id(user))
     )
     return sorted({day.year for day in issued}, reverse=True)
+
+
+def payments_of(session: orm.Session, user: User) -> list[tuple[Payment, str | None]]:
+    """Every call to the payment processor for the account, newest first, with the number of
+    the invoice it paid (none for a decline)."""
+    query = (
+        sa.select(Payment, Invoice.number)
+        .outerjoin(Invoice, Invoice.id == Payment.invoice_id)
+        .where(Payment.account_id == _billing_account_id(user))
+        .order_by(Payment.created_at.desc(), Payment.id.desc())
+    )
+    return [(payment, number) for payment, number in session.execute(query)]

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from portal import clock
-from portal.billing_centre.invoices import Line, issue_invoice
+from portal.billing_centre.ledger import Line, add_credit, draft, issue, pay_now, with_tax
 from portal.billing_centre.payments import PaymentProcessor
 from portal.billing_centre.proration import (
     MAX_SEATS,
@@ -23,9 +23,9 @@ from portal.billing_centre.proration import (
     Refusal,
     preview_change,
 )
-from portal.errors import Conflict, Forbidden, NotFound, PortalError, ValidationFailed
+from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.i18n import _l
-from portal.models import Account, AuditEntry, PaymentMethod, Plan, Subscription, User
+from portal.models import Account, AuditEntry, Plan, Subscription, User
 
 USABLE = ("active", "pending_cancellation")
 REFUSALS = {
@@ -39,20 +39,11 @@ REFUSALS = {
     Refusal.NO_CHANGE: _l("This is what you have already."),
     Refusal.NOT_ACTIVE: _l("Only an active subscription can be changed."),
 }
-DECLINES = {
-    "card_declined": _l("Your card was declined. Nothing was changed; try another card."),
-    "insufficient_funds": _l("Your card was declined for insufficient funds. Nothing was changed."),
-    "no_card": _l("There is no card on file. Add one on the payment-method page first."),
-}
 CARD_ERRORS = {
     "invalid_number": ("number", _l("This card number is not valid.")),
     "expired_card": ("expiry", _l("This card has expired.")),
     "invalid_cvc": ("cvc", _l("The security code has 3 or 4 digits.")),
 }
-
-
-class PaymentDeclined(PortalError):
-    status = 402
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -97,6 +88,15 @@ def price_of(plan: Plan) -> PlanPrice:
     return PlanPrice(plan.name, plan.product, plan.tier_rank, plan.unit_price)
 
 
+def plan_named(session: orm.Session, name: Any, currency: str) -> Plan | None:
+    """A plan of the account's price list (its currency), by name."""
+    if not isinstance(name, str):
+        return None
+    return session.scalar(
+        sa.select(Plan).where(Plan.name == name, Plan.currency == currency, Plan.active)
+    )
+
+
 def holding_of(subscription: Subscription) -> Holding:
     return Holding(
         price_of(subscription.plan),
@@ -129,7 +129,10 @@ def target_of(session: orm.Session, subscription: Subscription, body: dict[str, 
         found = (
             session.scalar(
                 sa.select(Plan).where(
-                    Plan.product == subscription.plan.product, Plan.tier == tier, Plan.active
+                    Plan.product == subscription.plan.product,
+                    Plan.tier == tier,
+                    Plan.currency == subscription.plan.currency,
+                    Plan.active,
                 )
             )
             if isinstance(tier, str)
@@ -152,6 +155,7 @@ def preview(
     body: dict[str, Any],
     today: date | None = None,
 ) -> Preview:
+    """What the change costs before tax (the invoice adds it): see `as_paid` for the customer."""
     target = target_of(session, subscription, body)
     if subscription.status != "active":
         return Preview(
@@ -159,6 +163,16 @@ def preview(
         )
     return preview_change(
         holding_of(subscription), price_of(target.plan), target.seats, today or clock.today()
+    )
+
+
+def as_paid(account: Account, result: Preview) -> Preview:
+    """The preview as the customer pays or gets it back: tax included."""
+    return Preview(
+        with_tax(account, result.amount_due),
+        with_tax(account, result.amount_credited),
+        result.new_billing_date,
+        result.error,
     )
 
 
@@ -179,9 +193,16 @@ def change_now(
     result = preview(session, subscription, body)
     if result.error:
         raise Conflict(refusal_text(result.error), {"change": refusal_text(result.error)})
-    collect(session, processor, account, result.amount_due, f"{target.plan.name} x {target.seats}")
-    _apply(session, account, subscription, target, result, invoice_status="paid", actor=user)
+    if result.amount_due > 0:
+        line = _change_line(target, result.amount_due)
+        pay_now(session, processor, account, draft(account, [line]), "charge", line.description)
+    _apply(session, account, subscription, target, result, actor_id=user.id)
     return subscription
+
+
+def _change_line(target: Target, net_due: Decimal) -> Line:
+    described = f"{target.plan.name} × {target.seats} ({_l('prorated change')})"  # noqa: RUF001
+    return Line(described, 1, net_due)
 
 
 def apply_approved_change(
@@ -196,9 +217,16 @@ def apply_approved_change(
     result = preview(session, subscription, body)
     if result.error:
         raise Conflict(refusal_text(result.error))
-    invoice_id = _apply(
-        session, account, subscription, target, result, invoice_status="open", actor_id=actor_id
-    )
+    invoice_id = None
+    if result.amount_due > 0:
+        invoice_id = issue(
+            session,
+            account,
+            draft(account, [_change_line(target, result.amount_due)]),
+            "charge",
+            po_number=po_number_in_force(session, account),
+        ).id
+    _apply(session, account, subscription, target, result, actor_id=actor_id)
     return {
         "subscription_id": subscription.id,
         "amount_due": str(result.amount_due),
@@ -214,56 +242,34 @@ def _apply(
     subscription: Subscription,
     target: Target,
     result: Preview,
-    invoice_status: str,
-    actor: User | None = None,
-    actor_id: int | None = None,
-) -> int | None:
+    actor_id: int | None,
+) -> None:
     before = {"plan": subscription.plan.name, "seats": subscription.seats}
-    invoice_id = None
     if result.amount_due > 0:
         subscription.period_start = clock.today()
-        line = Line(
-            f"{target.plan.name} x {target.seats} ({_l('prorated change')})", 1, result.amount_due
-        )
-        invoice_id = issue_invoice(session, account, [line], invoice_status, "charge").id
     if result.amount_credited > 0:
-        account.credit_balance += result.amount_credited
-        line = Line(
-            f"{subscription.plan.name}: {_l('credit for unused seats')}", 1, -result.amount_credited
+        credited = with_tax(account, result.amount_credited)
+        add_credit(
+            session, account, credited, f"{subscription.plan.name}: {_l('credit for unused seats')}"
         )
-        invoice_id = issue_invoice(session, account, [line], "paid", "credit").id
     subscription.plan_id, subscription.plan = target.plan.id, target.plan
     subscription.seats = target.seats
     subscription.next_billing_date = result.new_billing_date
     subscription.updated_at = clock.now()
-    audit(
-        session,
-        account,
-        actor.id if actor else actor_id,
-        "subscription.changed",
-        subscription,
-        before,
+    audit(session, account, actor_id, "subscription.changed", subscription, before)
+
+
+def po_number_in_force(session: orm.Session, account: Account) -> str | None:
+    """The number of the account's newest purchase order, as it reads today."""
+    from portal.models import PurchaseOrder
+
+    po = session.scalar(
+        sa.select(PurchaseOrder)
+        .where(PurchaseOrder.account_id == account.id)
+        .order_by(PurchaseOrder.id.desc())
+        .limit(1)
     )
-    return invoice_id
-
-
-def collect(
-    session: orm.Session, processor: PaymentProcessor, account: Account, amount: Decimal, what: str
-) -> None:
-    """Take `amount`, using the account's credit first; declined → nothing changes."""
-    from_credit = min(account.credit_balance, amount)
-    to_charge = amount - from_credit
-    if to_charge > 0:
-        method = session.scalar(
-            sa.select(PaymentMethod).where(PaymentMethod.account_id == account.id)
-        )
-        if method is None or method.kind != "card":
-            raise PaymentDeclined(str(DECLINES["no_card"]))
-        charge = processor.charge(method.processor_token, to_charge, account.currency, what)
-        if not charge.approved:
-            message = str(DECLINES.get(charge.decline_code, DECLINES["card_declined"]))
-            raise PaymentDeclined(message)
-    account.credit_balance -= from_credit
+    return po.current.po_number if po is not None else None
 
 
 def audit(

@@ -64,9 +64,14 @@ class Preview:
         return self.error is not None
 
 
+def seat_price(plan: PlanPrice, period: str) -> Decimal:
+    """One seat for one billing period, to the cent: what an invoice line states."""
+    return _cents(plan.yearly_seat_price * PERIOD_MONTHS[period] / 12)
+
+
 def period_price(plan: PlanPrice, seats: int, period: str) -> Decimal:
-    """Exact (unrounded) price of one billing period."""
-    return plan.yearly_seat_price * seats * PERIOD_MONTHS[period] / 12
+    """The price of one billing period: its seats at the seat price."""
+    return seat_price(plan, period) * seats
 
 
 def unused_fraction(holding: Holding, today: date) -> Decimal:
@@ -131,4 +136,4 @@ def _refusal(holding: Holding, plan: PlanPrice, seats: int) -> str | None:
 
 def first_charge(plan: PlanPrice, seats: int, period: str, today: date) -> tuple[Decimal, date]:
     """A new (or reactivated) subscription: a full period, paid now, from today."""
-    return _cents(period_price(plan, seats, period)), next_period_end(today, period)
+    return period_price(plan, seats, period), next_period_end(today, period)

@@ -24,7 +24,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         ],
         invoice.subtotal,
         invoice.tax,
-        invoice.amount,
+        invoice.total,
         invoice.currency,
         invoice.purchase_order.current.po_number if invoice.purchase_order else None,
     )

@@ -10,18 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from portal import clock
-from portal.billing_centre.invoices import Line, issue_invoice
-from portal.billing_centre.operations import (
-    account_of,
-    audit,
-    collect,
-    price_of,
-)
+from portal.billing_centre.ledger import Line, draft, pay_now
+from portal.billing_centre.operations import account_of, audit, plan_named, price_of
 from portal.billing_centre.payments import PaymentProcessor
 from portal.billing_centre.proration import (
     MAX_SEATS,
     PERIOD_MONTHS,
-    first_charge,
+    next_period_end,
+    seat_price,
 )
 from portal.errors import Conflict, Forbidden, ValidationFailed
 from portal.i18n import _l
@@ -33,12 +29,7 @@ def add_subscription(
 ) -> Subscription:
     """A new subscription, usable once its first period is paid."""
     account = standard_account(session, user)
-    name = body.get("plan")
-    plan = (
-        session.scalar(sa.select(Plan).where(Plan.name == name, Plan.active))
-        if isinstance(name, str)
-        else None
-    )
+    plan = plan_named(session, body.get("plan"), account.currency)
     seats, period = (
         body.get("seats"),
         body.get("period", "monthly" if account.billing_frequency == "monthly" else "annual"),
@@ -53,23 +44,9 @@ def add_subscription(
     if errors:
         raise ValidationFailed(str(_l("Please correct the highlighted fields.")), errors)
     assert plan is not None and isinstance(seats, int)
-    held = session.scalar(
-        sa.select(Subscription.id)
-        .join(Plan)
-        .where(
-            Subscription.account_id == account.id,
-            Plan.product == plan.product,
-            Subscription.status == "active",
-        )
-    )
-    if held is not None:
-        message = _l(
-            "You have an active %(product)s subscription: change it instead, or cancel it first.",
-            product=plan.product,
-        )
-        raise Conflict(str(message))
-    amount, next_billing = first_charge(price_of(plan), seats, period, clock.today())
-    collect(session, processor, account, amount, f"{plan.name} x {seats}")
+    refuse_a_second_of(session, account.id, plan)
+    line = period_line(plan, seats, period)
+    pay_now(session, processor, account, draft(account, [line]), "charge", line.description)
     subscription = Subscription(
         account_id=account.id,
         plan_id=plan.id,
@@ -77,16 +54,41 @@ def add_subscription(
         seats=seats,
         period=period,
         period_start=clock.today(),
-        next_billing_date=next_billing,
+        next_billing_date=next_period_end(clock.today(), period),
         status="active",
     )
     session.add(subscription)
     session.flush()
-    issue_invoice(
-        session, account, [Line(f"{plan.name} ({period})", seats, amount / seats)], "paid", "charge"
-    )
     audit(session, account, user.id, "subscription.added", subscription, {})
     return subscription
+
+
+def period_line(plan: Plan, seats: int, period: str) -> Line:
+    """A period's invoice line: its seats at the seat price of the period."""
+    return Line(f"{plan.name} ({period})", seats, seat_price(price_of(plan), period))
+
+
+def refuse_a_second_of(
+    session: orm.Session, account_id: int, plan: Plan, other_than: int | None = None
+) -> None:
+    """At most one usable subscription of a product per account."""
+    query = (
+        sa.select(Subscription.id)
+        .join(Plan)
+        .where(
+            Subscription.account_id == account_id,
+            Plan.product == plan.product,
+            Subscription.status == "active",
+        )
+    )
+    if other_than is not None:
+        query = query.where(Subscription.id != other_than)
+    if session.scalar(query.limit(1)) is not None:
+        message = _l(
+            "You have an active %(product)s subscription: change it instead, or cancel it first.",
+            product=plan.product,
+        )
+        raise Conflict(str(message))
 
 
 def standard_account(session: orm.Session, user: User) -> Account:
@@ -127,6 +129,7 @@ def undo_cancel(session: orm.Session, user: User, subscription: Subscription) ->
     account = standard_account(session, user)
     if subscription.status != "pending_cancellation":
         raise Conflict(str(_l("This subscription is not pending cancellation.")))
+    refuse_a_second_of(session, account.id, subscription.plan, other_than=subscription.id)
     subscription.status = "active"
     subscription.updated_at = clock.now()
     audit(
@@ -147,25 +150,13 @@ def reactivate(
     account = standard_account(session, user)
     if subscription.status not in ("expired", "cancelled"):
         raise Conflict(str(_l("Only an expired or cancelled subscription can be reactivated.")))
-    amount, next_billing = first_charge(
-        price_of(subscription.plan), subscription.seats, subscription.period, clock.today()
-    )
-    collect(session, processor, account, amount, f"{subscription.plan.name} x {subscription.seats}")
+    refuse_a_second_of(session, account.id, subscription.plan, other_than=subscription.id)
+    line = period_line(subscription.plan, subscription.seats, subscription.period)
+    pay_now(session, processor, account, draft(account, [line]), "charge", line.description)
     subscription.status = "active"
-    subscription.period_start, subscription.next_billing_date = clock.today(), next_billing
-    issue_invoice(
-        session,
-        account,
-        [
-            Line(
-                f"{subscription.plan.name} ({subscription.period})",
-                subscription.seats,
-                amount / subscription.seats,
-            )
-        ],
-        "paid",
-        "charge",
-    )
+    subscription.period_start = clock.today()
+    subscription.next_billing_date = next_period_end(clock.today(), subscription.period)
+    subscription.updated_at = clock.now()
     audit(
         session, account, user.id, "subscription.reactivated", subscription, {"status": "expired"}
     )

@@ -3,27 +3,29 @@ billing history and printable statements. The API's operations, behind forms."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from collections.abc import Callable
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from portal.billing_centre import cards
+from portal.billing_centre import actions, cards, writes
 from portal.billing_centre import operations as billing
-from portal.billing_centre import subscriptions as lifecycle
 from portal.billing_centre.api import processor
 from portal.billing_centre.forms import AddForm, CardForm, ChangeForm
 from portal.billing_centre.invoices import get_invoice, invoice_years, invoices_of
 from portal.billing_centre.statements import invoice_pdf
-from portal.billing_centre.timers import schedule_end
+from portal.billing_centre.writes import Outcome
 from portal.billing_requests.kinds.quotes import active_plans
 from portal.billing_requests.submit import submit_request
 from portal.documents.views import send_document
 from portal.errors import PortalError
-from portal.i18n import _
+from portal.i18n import _, format_day
 from portal.models import Subscription
 from portal.web.auth import billing_contact_required, current
-from portal.web.extensions import get_bridge, get_session, settings_of
+from portal.web.extensions import get_bridge, get_session, get_settings
 from portal.web.feedback import report
-from portal.web.forms import ConfirmForm
+from portal.web.forms import ONE_TIME_TOKEN, ConfirmForm, posted_one_time_token
 from workflows.lifecycle import RequestType
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
@@ -32,7 +34,9 @@ bp = Blueprint("billing", __name__, url_prefix="/billing")
 def _change_form(subscription: Subscription, posted: bool = False) -> ChangeForm:
     form = ChangeForm(prefix=f"s{subscription.id}", **({} if posted else {"formdata": None}))
     tiers = [
-        p for p in active_plans(get_session()).values() if p.product == subscription.plan.product
+        p
+        for p in active_plans(get_session(), subscription.plan.currency).values()
+        if p.product == subscription.plan.product
     ]
     form.tier.choices = [("", _("Keep %(tier)s", tier=subscription.plan.tier))] + [
         (plan.tier, plan.tier) for plan in tiers if plan.id != subscription.plan_id
@@ -42,7 +46,9 @@ def _change_form(subscription: Subscription, posted: bool = False) -> ChangeForm
 
 def _add_form() -> AddForm:
     form = AddForm()
-    form.plan.choices = [(name, name) for name in active_plans(get_session())]
+    account = current().account
+    currency = account.currency if account else "USD"
+    form.plan.choices = [(name, name) for name in active_plans(get_session(), currency)]
     return form
 
 
@@ -76,7 +82,10 @@ def preview(subscription_id: int) -> ResponseReturnValue:
         flash(_("Give the new number of seats or the new tier."), "error")
         return redirect(url_for("billing.subscriptions"))
     try:
-        result = billing.preview(session, subscription, form.body())
+        result = billing.as_paid(
+            billing.account_of(session, current()),
+            billing.preview(session, subscription, form.body()),
+        )
     except PortalError as error:
         report(error)
         return redirect(url_for("billing.subscriptions"))
@@ -90,6 +99,28 @@ def preview(subscription_id: int) -> ResponseReturnValue:
     )
 
 
+def _page_write(account_id: int, write: Callable[[], Outcome]) -> Outcome | None:
+    """A billing write from a page: under the account's lease, once per form token; a refusal
+    is flashed (None)."""
+    data = {
+        key: value
+        for key, value in request.form.items()
+        if key not in ("csrf_token", ONE_TIME_TOKEN)
+    }
+    try:
+        return writes.run(
+            get_session(),
+            current(),
+            account_id,
+            posted_one_time_token(),
+            writes.fingerprint(request.method, request.path, data),
+            write,
+        )
+    except PortalError as error:
+        report(error)
+        return None
+
+
 @bp.post("/subscriptions/<int:subscription_id>/change")
 @billing_contact_required
 def change(subscription_id: int) -> ResponseReturnValue:
@@ -100,23 +131,28 @@ def change(subscription_id: int) -> ResponseReturnValue:
     body: dict[str, object] = {key: request.form[key] for key in ("tier",) if request.form.get(key)}
     if request.form.get("seats", "").isdigit():
         body["seats"] = int(request.form["seats"])
-    try:
-        if _is_corporate():
-            payload = {"subscription_id": subscription.id, **body, "reason": ""}
-            timers = settings_of(current_app).timers
+    if _is_corporate():
+        payload = {"subscription_id": subscription.id, **body, "reason": ""}
+        try:
             created = submit_request(
-                session, get_bridge(), timers, user, RequestType.SUBSCRIPTION_CHANGE, payload
+                session,
+                get_bridge(),
+                get_settings().timers,
+                user,
+                RequestType.SUBSCRIPTION_CHANGE,
+                payload,
+                posted_one_time_token(),
             )
-            flash(
-                _("A technician will apply this change: request #%(id)d.", id=created.id), "success"
-            )
-            return redirect(url_for("billing_requests.detail", request_id=created.id))
-        billing.change_now(session, processor(), user, subscription, body)
-        session.commit()
-    except PortalError as error:
-        session.rollback()
-        report(error)
-    else:
+        except PortalError as error:
+            report(error)
+            return redirect(url_for("billing.subscriptions"))
+        flash(_("A technician will apply this change: request #%(id)d.", id=created.id), "success")
+        return redirect(url_for("billing_requests.detail", request_id=created.id))
+    outcome = _page_write(
+        subscription.account_id,
+        lambda: actions.change(session, processor(), user, subscription, body),
+    )
+    if outcome is not None:
         flash(_("Your subscription is changed."), "success")
     return redirect(url_for("billing.subscriptions"))
 
@@ -127,70 +163,64 @@ def act(subscription_id: int, verb: str) -> ResponseReturnValue:
     session, user = get_session(), current()
     # Another account's subscription is a 404 whatever else is wrong with the request.
     subscription = billing.get_subscription(session, user, subscription_id)
-    if (
-        verb not in ("cancel", "undo-cancel", "reactivate")
-        or not ConfirmForm().validate_on_submit()
-    ):
+    writes_by_verb: dict[str, Callable[[], Outcome]] = {
+        "cancel": lambda: actions.cancel(session, get_bridge(), user, subscription),
+        "undo-cancel": lambda: actions.undo_cancel(session, user, subscription),
+        "reactivate": lambda: actions.reactivate(session, processor(), user, subscription),
+    }
+    if verb not in writes_by_verb or not ConfirmForm().validate_on_submit():
         return redirect(url_for("billing.subscriptions"))
-    try:
-        if verb == "cancel":
-            lifecycle.cancel_subscription(session, user, subscription)
-            schedule_end(session, get_bridge(), subscription)
-            flash(
-                _("Cancelled: usable until %(date)s.", date=subscription.next_billing_date),
-                "success",
-            )
-        elif verb == "undo-cancel":
-            lifecycle.undo_cancel(session, user, subscription)
-            session.commit()
-            flash(_("The cancellation is undone."), "success")
-        else:
-            lifecycle.reactivate(session, processor(), user, subscription)
-            session.commit()
-            flash(_("Your subscription is active again."), "success")
-    except PortalError as error:
-        session.rollback()
-        report(error)
+    outcome = _page_write(subscription.account_id, writes_by_verb[verb])
+    if outcome is not None and verb == "cancel":
+        until = format_day(date.fromisoformat(outcome.body["next_billing_date"]))
+        flash(_("Cancelled: usable until %(date)s.", date=until), "success")
+    elif outcome is not None and verb == "undo-cancel":
+        flash(_("The cancellation is undone."), "success")
+    elif outcome is not None:
+        flash(_("Your subscription is active again."), "success")
     return redirect(url_for("billing.subscriptions"))
 
 
 @bp.post("/subscriptions")
 @billing_contact_required
 def add() -> ResponseReturnValue:
-    session, form = get_session(), _add_form()
-    if form.validate_on_submit():
-        try:
-            lifecycle.add_subscription(session, processor(), current(), form.body())
-            session.commit()
-        except PortalError as error:
-            session.rollback()
-            report(error)
-        else:
-            flash(_("The subscription is added and paid."), "success")
-    else:
+    session, user, form = get_session(), current(), _add_form()
+    if not form.validate_on_submit():
         flash(_("Please correct the highlighted fields."), "error")
+        return redirect(url_for("billing.subscriptions"))
+    body = form.body()
+    outcome = _page_write(
+        billing.account_of(session, user).id,
+        lambda: actions.add(session, processor(), user, body),
+    )
+    if outcome is not None:
+        flash(_("The subscription is added and paid."), "success")
     return redirect(url_for("billing.subscriptions"))
 
 
 @bp.route("/payment-method", methods=["GET", "POST"])
 @billing_contact_required
 def payment_method() -> ResponseReturnValue:
-    session, form = get_session(), CardForm()
+    session, user, form = get_session(), current(), CardForm()
     status = 200
     if form.validate_on_submit():
+        body = {
+            "number": form.number.data,
+            "exp_month": form.exp_month.data,
+            "exp_year": form.exp_year.data,
+            "cvc": form.cvc.data,
+        }
         try:
-            cards.save_card(
+            writes.run(
                 session,
-                processor(),
-                current(),
-                form.number.data,
-                form.exp_month.data,
-                form.exp_year.data,
-                form.cvc.data,
+                user,
+                billing.account_of(session, user).id,
+                posted_one_time_token(),
+                # The card number is never stored, not even in a key's fingerprint.
+                writes.fingerprint(request.path, body["number"][-4:], body["exp_month"]),
+                lambda: actions.save_card(session, processor(), user, body),
             )
-            session.commit()
         except PortalError as error:
-            session.rollback()
             report(error, form, {"expiry": "exp_month"})
             status = error.status
         else:
@@ -201,9 +231,9 @@ def payment_method() -> ResponseReturnValue:
     form.number.data = ""  # never echo a card number back
     return render_template(
         "billing_centre/payment_method.html",
-        method=cards.payment_method_of(session, current()),
+        method=cards.payment_method_of(session, user),
         form=form,
-        development=settings_of(current_app).development,
+        development=get_settings().development,
     ), status
 
 

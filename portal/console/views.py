@@ -140,7 +140,9 @@ def _task_page(request_id: int, **bound: Any) -> str:
         view=view,
         kind=kind,
         quote=quote_for(session, request_id),
-        plans=active_plans(session) if kind and Action.APPROVE in kind.action_forms else {},
+        plans=active_plans(session, view.item.account.currency)
+        if kind and Action.APPROVE in kind.action_forms
+        else {},
         workflow_url=workflow_url,
         **{**forms, **bound},
     )

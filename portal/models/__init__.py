@@ -2,6 +2,7 @@
 
 from portal.models.accounts import Account, ApiToken, Invitation, LoginAttempt, User
 from portal.models.billing import Invoice, InvoiceLine, PaymentMethod, Subscription
+from portal.models.ledger import BalanceTransaction, IdempotencyKey, NumberSequence, Payment
 from portal.models.purchasing import (
     Plan,
     PurchaseOrder,
@@ -10,21 +11,27 @@ from portal.models.purchasing import (
     Quote,
 )
 from portal.models.requests import AuditEntry, BillingRequest, Document, OutboxMessage
-from portal.models.types import Money, UtcDateTime
+from portal.models.types import Exact, Money, Percent, UtcDateTime
 
 __all__ = [
     "Account",
     "ApiToken",
     "AuditEntry",
+    "BalanceTransaction",
     "BillingRequest",
     "Document",
+    "Exact",
+    "IdempotencyKey",
     "Invitation",
     "Invoice",
     "InvoiceLine",
     "LoginAttempt",
     "Money",
+    "NumberSequence",
     "OutboxMessage",
+    "Payment",
     "PaymentMethod",
+    "Percent",
     "Plan",
     "PurchaseOrder",
     "PurchaseOrderLine",

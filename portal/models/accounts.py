@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal import clock
 from portal.db import Base
-from portal.models.types import Money, UtcDateTime
+from portal.models.types import UtcDateTime
 from workflows.lifecycle import STAFF_ROLES, Role
 
 
@@ -24,9 +23,12 @@ class Account(Base):
     kind: Mapped[str] = mapped_column(sa.String(20), default="corporate")
     billing_frequency: Mapped[str] = mapped_column(sa.String(20), default="annual")
     next_renewal: Mapped[date | None]
+    # Set once, from the country (portal/billing_centre/ledger.py): its prices and invoices.
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
-    # Credits from prorated reductions, used before the card is charged.
-    credit_balance: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), server_default="0")
+    # Who is writing this account's billing now: one billing-centre write at a time, the
+    # others are refused at once (portal/billing_centre/writes.py).
+    billing_lease_token: Mapped[str | None] = mapped_column(sa.String(32))
+    billing_lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     billing_contact_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", use_alter=True, ondelete="SET NULL")
     )

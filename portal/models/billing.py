@@ -62,13 +62,18 @@ class Invoice(Base):
     number: Mapped[str] = mapped_column(sa.String(40), unique=True)
     issued_on: Mapped[date]
     due_on: Mapped[date]
-    amount: Mapped[Decimal] = mapped_column(Money)  # the total, tax included
-    subtotal: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), server_default="0")
-    tax: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), server_default="0")
+    # total = subtotal (the lines) + tax; total = credit_applied + what cards paid, once paid.
+    subtotal: Mapped[Decimal] = mapped_column(Money)
+    tax: Mapped[Decimal] = mapped_column(Money)
+    total: Mapped[Decimal] = mapped_column(Money)
+    credit_applied: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    amount_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
-    status: Mapped[str] = mapped_column(sa.String(20), default="open")
-    kind: Mapped[str] = mapped_column(sa.String(20), default="renewal", server_default="renewal")
+    status: Mapped[str] = mapped_column(sa.String(20), default="open")  # open, paid, void
+    kind: Mapped[str] = mapped_column(sa.String(20), default="renewal")  # charge, renewal
     purchase_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("purchase_orders.id"))
+    # The PO number in force when it was issued (a later revision does not change it).
+    po_number: Mapped[str | None] = mapped_column(sa.String(64))
 
     lines: Mapped[list[InvoiceLine]] = orm.relationship(
         back_populates="invoice", order_by="InvoiceLine.id", cascade="all, delete-orphan"

@@ -12,16 +12,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal import clock
 from portal.db import Base
-from portal.models.types import Money, UtcDateTime
+from portal.models.types import Money, Percent, UtcDateTime
 
 
 class Plan(Base):
-    """A price-list entry: a product at a tier, priced per seat per year."""
+    """A price-list entry: a product at a tier, priced per seat per year in one currency."""
 
     __tablename__ = "plans"
+    # One price list per currency: a plan's name once in each.
+    __table_args__ = (sa.UniqueConstraint("name", "currency"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
     product: Mapped[str] = mapped_column(sa.String(60))
     tier: Mapped[str] = mapped_column(sa.String(40))
     tier_rank: Mapped[int]
@@ -40,7 +42,7 @@ class Quote(Base):
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
     lines: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
     term_months: Mapped[int]
-    discount_pct: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal("0"))
+    discount_pct: Mapped[Decimal] = mapped_column(Percent, default=Decimal("0"))
     subtotal: Mapped[Decimal] = mapped_column(Money)
     total: Mapped[Decimal] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(sa.String(3))

@@ -36,7 +36,7 @@ def is_api_request() -> bool:
 
 
 def portal_error_json(error: PortalError) -> Reply:
-    body: dict[str, Any] = {"error": error.message}
+    body: dict[str, Any] = {"error": error.message, "code": error.code}
     if error.fields:
         body["fields"] = error.fields
     return jsonify(body), error.status

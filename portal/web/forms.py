@@ -3,9 +3,13 @@ kind's plain WTForms form the CSRF protection and request data of Flask-WTF."""
 
 from __future__ import annotations
 
+import re
+import secrets
 from typing import Any
 
+from flask import request
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import Form, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -40,6 +44,24 @@ class ReassignForm(FlaskForm):
 
     def step(self) -> Step:
         return Step(assignee_id=self.assignee.data)
+
+
+# A page form's one-time token: sent twice (a double click, a reload), the write runs once.
+ONE_TIME_TOKEN = "form_token"  # noqa: S105 - a field name, not a secret
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def one_time_token() -> Markup:
+    """A hidden field with a fresh token, one per rendered form."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(
+        ONE_TIME_TOKEN, secrets.token_urlsafe(18)
+    )
+
+
+def posted_one_time_token() -> str | None:
+    """The posted form's token, as the idempotency key of its write (None: none or malformed)."""
+    token = request.form.get(ONE_TIME_TOKEN, "")
+    return f"page:{token}" if _TOKEN.match(token) else None
 
 
 _WEB_FORMS: dict[type[Form], type[Any]] = {}

@@ -13,6 +13,7 @@ from portal.billing_requests.kinds import kind_of, with_forms
 from portal.billing_requests.kinds.frequency_change import FREQUENCY_LABELS
 from portal.i18n import _l
 from portal.web.extensions import settings_of
+from portal.web.forms import one_time_token
 from workflows.lifecycle import OPEN_STATUSES, Status
 
 FIELD_LABELS = {
@@ -72,5 +73,6 @@ def init_app(app: Flask) -> None:
         get_locale=get_locale,
         open_statuses=sorted({*OPEN_STATUSES, Status.APPROVED}),
         kinds_with_forms=with_forms,
+        one_time_token=one_time_token,
         development=settings_of(app).development,
     )

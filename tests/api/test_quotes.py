@@ -71,9 +71,12 @@ def test_quote_priced_with_override_then_accepted_creates_a_purchase_order(
     result = detail(client, alice, request_id)["result"]
     po = client.get(f"/api/v1/purchase-orders/{result['purchase_order_id']}", headers=alice).json
     assert po["po_number"] == "ACME-Q-77"
+    # The quote's lines at the quoted prices, its discount as a line: the totals are equal.
     assert [(line["product"], line["quantity"]) for line in po["lines"]] == [
-        ("GoToMeeting Business", 10)
+        ("GoToMeeting Business", 10),
+        ("Discount (10 %)", 1),
     ]
+    assert po["total"] == approved.json["result"]["total"] == "1350.00"
     events = [event["event"] for event in detail(client, alice, request_id)["timeline"]]
     assert events == ["submitted", "claimed", "approved", "quoted", "quote_accepted", "completed"]
 

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 import portal.accounts.security
 from portal import clock
-from portal.billing_centre.invoices import Line, issue_invoice
+from portal.billing_centre.ledger import Line, draft, issue
 from portal.config import VendorSettings
 from portal.db import Database
 from portal.documents import operations as documents
@@ -88,7 +88,7 @@ def world(app: Flask, running: WorkerThread, database: Database) -> World:
         }
         globex = session.get(Account, accounts["globex"])
         assert globex is not None
-        issue_invoice(session, globex, [Line("Consulting", 1, Decimal("100"))], "open", "charge")
+        issue(session, globex, draft(globex, [Line("Consulting", 1, Decimal("100"))]), "charge")
         session.flush()
         objects["invoices"] = {key: _first(session, Invoice, accounts[key]) for key in accounts}
         bob = session.scalar(sa.select(User).where(User.email == BOB))

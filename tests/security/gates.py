@@ -167,6 +167,8 @@ GATES: dict[str, Gate] = {
     "billing_api.invoice": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS),
     "billing_api.invoice_pdf_file": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS),
     "billing_api.payment_method": CONTACT_API,
+    "billing_api.balance": CONTACT_API,
+    "billing_api.payments": CONTACT_API,
     "billing_api.save_payment_method": STANDARD_ONLY_API,  # Corporate accounts pay by invoice
 }
 

@@ -57,7 +57,7 @@ class AccountInquiryForm(RequestForm):
                 (
                     str(invoice.id),
                     f"{invoice.number} · {invoice.issued_on.isoformat()} · "
-                    f"{money_text(invoice.amount, invoice.currency)}",
+                    f"{money_text(invoice.total, invoice.currency)}",
                 )
                 for invoice in account_invoices(session, user.account_id or 0)
             ),

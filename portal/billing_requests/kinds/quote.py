@@ -76,7 +76,7 @@ class QuoteForm(RequestForm):
             ("", CHOOSE),
             *(
                 (name, f"{name} ({money_text(plan.unit_price, plan.currency)})")
-                for name, plan in active_plans(session).items()
+                for name, plan in active_plans(session, _currency(session, user.account_id)).items()
             ),
         ]
         for entry in form.items:
@@ -218,7 +218,7 @@ class QuoteKind(RequestKind):
         self, session: orm.Session, account_id: int, payload: dict[str, Any]
     ) -> dict[str, Any]:
         errors = FieldErrors()
-        plans = active_plans(session)
+        plans = active_plans(session, _currency(session, account_id))
         raw_items = payload.get("items")
         items: list[dict[str, Any]] = []
         if not isinstance(raw_items, list) or not raw_items:
@@ -324,3 +324,8 @@ def check_po_number(po_number: Any) -> str:
             {"po_number": str(_l("Your PO number: letters, digits, spaces and . / _ - only."))},
         )
     return po_number.strip()
+
+
+def _currency(session: orm.Session, account_id: int | None) -> str:
+    account = session.get(Account, account_id) if account_id else None
+    return account.currency if account else "USD"

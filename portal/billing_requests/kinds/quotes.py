@@ -22,9 +22,12 @@ CENT = Decimal("0.01")
 MAX_VALID_DAYS = 365
 
 
-def active_plans(session: orm.Session) -> dict[str, Plan]:
+def active_plans(session: orm.Session, currency: str) -> dict[str, Plan]:
+    """The price list of one currency (an account's), by plan name."""
     plans = session.scalars(
-        sa.select(Plan).where(Plan.active).order_by(Plan.product, Plan.tier_rank)
+        sa.select(Plan)
+        .where(Plan.active, Plan.currency == currency)
+        .order_by(Plan.product, Plan.tier_rank)
     )
     return {plan.name: plan for plan in plans}
 
@@ -79,18 +82,20 @@ def _decimal(value: Any) -> Decimal | None:
 def priced_lines(
     plans: dict[str, Plan], payload: dict[str, Any], pricing: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """The quote's lines: prices are per seat per year, and the term scales them."""
+    """The quote's lines: prices are per seat per year; a seat for the term is rounded to the
+    cent first, so that each line is its seats times that price, exactly."""
     lines = []
     for item in payload["items"]:
         plan = plans[item["product"]]
         unit_price = Decimal(pricing["prices"].get(item["product"], plan.unit_price))
-        amount = cents(unit_price * item["seats"] * payload["term_months"] / 12)
+        seat_for_term = cents(unit_price * payload["term_months"] / 12)
         lines.append(
             {
                 "product": plan.name,
                 "seats": item["seats"],
                 "unit_price": str(unit_price),
-                "amount": str(amount),
+                "seat_price": str(seat_for_term),
+                "amount": str(seat_for_term * item["seats"]),
             }
         )
     return lines
@@ -101,18 +106,26 @@ def discounted(subtotal: Decimal, discount_pct: Decimal) -> Decimal:
 
 
 def purchase_order_lines(quote: Quote) -> list[NewLine]:
-    """What the customer agreed to pay, per seat, the quote's discount included."""
-    keep = (Decimal(100) - quote.discount_pct) / Decimal(100)
-    return [
-        NewLine(
-            line["product"], line["seats"], cents(Decimal(line["amount"]) * keep / line["seats"])
-        )
-        for line in quote.lines
-    ]
+    """The purchase order an accepted quote becomes: its lines at the quoted price of a seat for
+    the term, and its discount as a line of its own, so the totals are equal to the cent."""
+    lines = [NewLine(line["product"], line["seats"], _seat_price(line)) for line in quote.lines]
+    if quote.total != quote.subtotal:
+        label = f"{_l('Discount')} ({quote.discount_pct.normalize():f} %)"
+        lines.append(NewLine(label, 1, quote.total - quote.subtotal))
+    return lines
+
+
+def _seat_price(line: dict[str, Any]) -> Decimal:
+    if "seat_price" in line:
+        return Decimal(line["seat_price"])
+    # Quotes priced before lines stated it: their amount spread over the seats.
+    return cents(Decimal(line["amount"]) / line["seats"])
 
 
 def new_quote(session: orm.Session, change: ChangeInput, pricing: dict[str, Any]) -> Quote:
-    plans = active_plans(session)
+    account = session.get(Account, change.account_id)
+    assert account is not None
+    plans = active_plans(session, account.currency)
     lines = priced_lines(plans, change.payload, pricing)
     subtotal = sum((Decimal(line["amount"]) for line in lines), Decimal(0))
     discount = Decimal(pricing["discount_pct"])
@@ -124,7 +137,7 @@ def new_quote(session: orm.Session, change: ChangeInput, pricing: dict[str, Any]
         discount_pct=discount,
         subtotal=subtotal,
         total=discounted(subtotal, discount),
-        currency=next(iter(plans.values())).currency if plans else "USD",
+        currency=account.currency,
         valid_until=clock.today() + timedelta(days=pricing["valid_days"]),
     )
     session.add(quote)
