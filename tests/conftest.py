@@ -22,6 +22,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from temporalio.client import Client
 from temporalio.worker import Worker
+from werkzeug.serving import make_server
 
 import portal.accounts.security
 from activities.worker import build_worker
@@ -254,3 +255,15 @@ def client(app: Flask) -> FlaskClient:
 def running(worker: WorkerThread, demo: None) -> WorkerThread:
     """Demo data plus a live worker: what an end-to-end test needs."""
     return worker
+
+
+@pytest.fixture
+def server(app: Flask) -> Iterator[str]:
+    """The portal served over HTTP on 127.0.0.1, many requests at once (threads)."""
+    live = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=live.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{live.server_port}"
+    live.shutdown()
+    thread.join(timeout=10)
+    live.server_close()

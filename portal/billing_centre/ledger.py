@@ -88,6 +88,15 @@ def credit_of(session: orm.Session, account_id: int) -> Decimal:
     return credit if credit is not None else ZERO
 
 
+def credit_moves_of(session: orm.Session, account_id: int) -> list[BalanceTransaction]:
+    query = (
+        sa.select(BalanceTransaction)
+        .where(BalanceTransaction.account_id == account_id)
+        .order_by(BalanceTransaction.created_at.desc(), BalanceTransaction.id.desc())
+    )
+    return list(session.scalars(query))
+
+
 def add_credit(session: orm.Session, account: Account, amount: Decimal, description: str) -> None:
     session.add(
         BalanceTransaction(

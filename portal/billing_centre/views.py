@@ -13,7 +13,8 @@ from portal.billing_centre import actions, cards, writes
 from portal.billing_centre import operations as billing
 from portal.billing_centre.api import processor
 from portal.billing_centre.forms import AddForm, CardForm, ChangeForm
-from portal.billing_centre.invoices import get_invoice, invoice_years, invoices_of
+from portal.billing_centre.invoices import get_invoice, invoice_years, invoices_of, payments_of
+from portal.billing_centre.ledger import credit_moves_of, credit_of
 from portal.billing_centre.statements import invoice_pdf
 from portal.billing_centre.writes import Outcome
 from portal.billing_requests.kinds.quotes import active_plans
@@ -242,12 +243,17 @@ def payment_method() -> ResponseReturnValue:
 def history() -> ResponseReturnValue:
     session = get_session()
     year, status = request.args.get("year") or None, request.args.get("status") or None
+    account = billing.account_of(session, current())
     return render_template(
         "billing_centre/history.html",
         invoices=invoices_of(session, current(), year, status),
         years=invoice_years(session, current()),
         year=year,
         status=status,
+        payments=payments_of(session, current()),
+        credit=credit_of(session, account.id),
+        credit_moves=credit_moves_of(session, account.id),
+        currency=account.currency,
     )
 
 

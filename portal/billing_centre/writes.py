@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -76,15 +77,20 @@ def run(
         earlier = _earlier_answer(session, user, key, print_)
         if earlier is not None:
             return earlier
-    token = _claim(session, account_id)
-    if key:
-        session.add(IdempotencyKey(user_id=user.id, key=key, fingerprint=print_))
     try:
+        token = _claim(session, account_id)
+        if key:
+            session.add(IdempotencyKey(user_id=user.id, key=key, fingerprint=print_))
         session.commit()
-    except exc.IntegrityError:
-        # The same key, claimed at this very moment by another request of this user.
+    except (Conflict, exc.IntegrityError):
+        # Busy: maybe with this very key, sent twice at once (a double click): its answer.
         session.rollback()
+        earlier = _earlier_answer(session, user, key, print_) if key else None
+        if earlier is not None:
+            return earlier
         raise Conflict(str(BUSY)) from None
+    # Whatever was read before the lease may be stale by now: read it again under it.
+    session.expire_all()
     try:
         outcome = write()
     except PaymentDeclined as declined:
@@ -104,11 +110,13 @@ def run(
 
 
 def _earlier_answer(session: orm.Session, user: User, key: str, print_: str) -> Outcome | None:
-    earlier = session.scalar(
-        sa.select(IdempotencyKey).where(
-            IdempotencyKey.user_id == user.id, IdempotencyKey.key == key
-        )
-    )
+    earlier = _key_row(session, user, key)
+    deadline = time.monotonic() + WAIT_FOR_TWIN
+    # A double click: its twin is running; its answer is this one's too, soon.
+    while earlier is not None and earlier.status is None and time.monotonic() < deadline:
+        session.rollback()
+        time.sleep(0.05)
+        earlier = _key_row(session, user, key)
     if earlier is None:
         return None
     if earlier.fingerprint != print_:
