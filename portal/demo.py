@@ -17,6 +17,7 @@ from portal.billing_centre.proration import next_period_end
 from portal.billing_centre.subscriptions import period_line
 from portal.models import (
     Account,
+    Invoice,
     Payment,
     PaymentMethod,
     Plan,
@@ -175,17 +176,21 @@ def _renewal(
         po_number=po_number,
     )
     if paid:
-        invoice.status, invoice.amount_paid = "paid", invoice.total
-        session.add(
-            Payment(
-                account_id=account.id,
-                invoice_id=invoice.id,
-                amount=invoice.total,
-                currency=account.currency,
-                status="succeeded",
-                reference="bank transfer",
-            )
+        _paid(session, invoice, "bank transfer")
+
+
+def _paid(session: orm.Session, invoice: Invoice, reference: str) -> None:
+    invoice.status, invoice.amount_paid = "paid", invoice.total
+    session.add(
+        Payment(
+            account_id=invoice.account_id,
+            invoice_id=invoice.id,
+            amount=invoice.total,
+            currency=invoice.currency,
+            status="succeeded",
+            reference=reference,
         )
+    )
 
 
 def _purchase_order(
@@ -250,17 +255,7 @@ def _seed_billing_centre(session: orm.Session, today: date) -> bool:
     for _ in range(3):
         lines = [period_line(plans[(name, "USD")], seats, "monthly") for name, seats in held]
         invoice = issue(session, initech, draft(initech, lines), "renewal", issued_on=renewal)
-        invoice.status, invoice.amount_paid = "paid", invoice.total
-        session.add(
-            Payment(
-                account_id=initech.id,
-                invoice_id=invoice.id,
-                amount=invoice.total,
-                currency=initech.currency,
-                status="succeeded",
-                reference=f"ch_demo_{renewal:%Y%m}",
-            )
-        )
+        _paid(session, invoice, f"ch_demo_{renewal:%Y%m}")
         renewal = (renewal - timedelta(days=1)).replace(day=1)
     for account_name in ("Acme Corporation", "Globex SARL"):
         account = session.scalar(sa.select(Account).where(Account.name == account_name))
