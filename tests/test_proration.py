@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -59,17 +60,18 @@ def test_never_charges_for_unused_time(
     preview = preview_change(holding, plan, new_seats, today)
     if preview.refused:
         return
-    old_unused = period_price(holding.plan, holding.seats, holding.period) * unused_fraction(
-        holding, today
+    old_unused = Fraction(period_price(holding.plan, holding.seats, holding.period)) * (
+        unused_fraction(holding, today)
     )
-    new_full = period_price(plan, new_seats, holding.period)
+    new_full = Fraction(period_price(plan, new_seats, holding.period))
+    half_cent = Fraction(1, 200)
     if preview.amount_due > 0:
         # Paying for a new full period, less every unused cent of the old one; the date moves.
-        assert abs(preview.amount_due - (new_full - old_unused)) <= Decimal("0.005")
+        assert abs(Fraction(preview.amount_due) - (new_full - old_unused)) <= half_cent
         assert preview.new_billing_date == next_period_end(today, holding.period)
     else:
         # A credit never exceeds what is left of what was paid; the billing date stays.
-        assert preview.amount_credited <= old_unused + Decimal("0.005")
+        assert Fraction(preview.amount_credited) <= old_unused + half_cent
         assert preview.new_billing_date == holding.next_billing_date
 
 

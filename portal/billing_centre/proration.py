@@ -9,18 +9,21 @@ The rules (seed, "Quels frais s'appliquent..."):
   date becomes the new billing date), less the unused value of the current period;
 - a lower tier is not self-served (support does it), and products cannot be swapped.
 
-Money is Decimal throughout and rounded once, to the cent, on the way out.
+Money is exact throughout (Decimal prices, Fraction shares of a period) and rounded once, half-up
+to the cent, on the way out.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 CENT = Decimal("0.01")
 MAX_SEATS = 100_000
-PERIOD_MONTHS = {"monthly": 1, "annual": 12}
+PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
 
 
 class Refusal:
@@ -74,13 +77,15 @@ def period_price(plan: PlanPrice, seats: int, period: str) -> Decimal:
     return seat_price(plan, period) * seats
 
 
-def unused_fraction(holding: Holding, today: date) -> Decimal:
-    """The share of the current period still to come: 1 on its first day, 0 at its end."""
+def unused_fraction(holding: Holding, today: date) -> Fraction:
+    """The share of the current period still to come: 1 on its first day, 0 at its end.
+    Exact (a Fraction): 1/28 as a Decimal is a little less than 1/28, and an amount of exactly
+    half a cent would then round down instead of half-up."""
     total = (holding.next_billing_date - holding.period_start).days
     left = (holding.next_billing_date - max(today, holding.period_start)).days
     if total <= 0:
-        return Decimal(0)
-    return Decimal(max(0, min(left, total))) / Decimal(total)
+        return Fraction(0)
+    return Fraction(max(0, min(left, total)), total)
 
 
 def next_period_end(start: date, period: str) -> date:
@@ -95,20 +100,25 @@ def next_period_end(start: date, period: str) -> date:
     return start + timedelta(days=30 * months)  # unreachable: day 28 exists in every month
 
 
-def _cents(amount: Decimal) -> Decimal:
+def _cents(amount: Decimal | Fraction) -> Decimal:
+    if isinstance(amount, Fraction):
+        # Rounded half-up (away from zero) while still exact, once.
+        cents = math.floor(abs(amount) * 100 + Fraction(1, 2))
+        return (Decimal(cents if amount >= 0 else -cents) / 100).quantize(CENT)
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def exact_change(
     holding: Holding, plan: PlanPrice, seats: int, today: date
-) -> tuple[Decimal, date]:
+) -> tuple[Fraction, date]:
     """Signed exact amount (positive: due, negative: credit) and the billing date after."""
     old_price = period_price(holding.plan, holding.seats, holding.period)
     new_price = period_price(plan, seats, holding.period)
     unused = unused_fraction(holding, today)
+    old, new = Fraction(old_price), Fraction(new_price)
     if new_price > old_price:
-        return new_price - old_price * unused, next_period_end(today, holding.period)
-    return (new_price - old_price) * unused, holding.next_billing_date
+        return new - old * unused, next_period_end(today, holding.period)
+    return (new - old) * unused, holding.next_billing_date
 
 
 def preview_change(holding: Holding, plan: PlanPrice, seats: int, today: date) -> Preview:
