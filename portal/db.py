@@ -9,6 +9,24 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+# Row ids are INTEGER columns: 32 bits on PostgreSQL.
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(value: Any) -> int | None:
+    """An id as a URL, a form or a JSON body gives it, or None when it names no row: not a
+    whole number, or beyond what an id column holds (the database would refuse the query)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.isdigit() or len(value) > 10:
+            return None
+        value = int(value)
+    if isinstance(value, int) and 0 < value <= MAX_ROW_ID:
+        return value
+    return None
+
 
 class Base(orm.DeclarativeBase):
     metadata = sa.MetaData(

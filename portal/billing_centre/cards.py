@@ -27,8 +27,11 @@ def save_card(
 ) -> PaymentMethod:
     account = standard_account(session, user)
     try:
-        token = processor.tokenize(str(number or ""), int(exp_month), int(exp_year), str(cvc or ""))
-    except (TypeError, ValueError):
+        month, year = int(exp_month), int(exp_year)
+        if not (1 <= month <= 12 and 2000 <= year <= 2100):
+            raise ValueError("no such expiry")
+        token = processor.tokenize(str(number or ""), month, year, str(cvc or ""))
+    except (TypeError, ValueError, OverflowError):
         raise ValidationFailed(
             str(_l("Please correct the highlighted fields.")),
             {"expiry": str(_l("Month and year, e.g. 12 / 2029."))},

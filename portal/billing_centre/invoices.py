@@ -9,7 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from portal.errors import Forbidden, NotFound
+from portal.db import row_id
+from portal.errors import Forbidden, NotFound, ValidationFailed
 from portal.i18n import _l
 from portal.models import Invoice, Payment, User
 
@@ -26,7 +27,10 @@ def invoices_of(
     session: orm.Session, user: User, year: Any = None, status: Any = None, limit: int = 200
 ) -> list[Invoice]:
     query = sa.select(Invoice).where(Invoice.account_id == _billing_account_id(user))
-    if isinstance(year, str) and year.isdigit():
+    if year is not None:
+        if not (isinstance(year, str) and year.isdigit() and 1 <= int(year[:5]) <= 9998):
+            message = str(_l("A year such as 2027."))
+            raise ValidationFailed(message, {"year": message})
         start = date(int(year), 1, 1)
         query = query.where(
             Invoice.issued_on >= start, Invoice.issued_on < date(start.year + 1, 1, 1)
@@ -41,10 +45,8 @@ def invoices_of(
 
 def get_invoice(session: orm.Session, user: User, invoice_id: Any) -> Invoice:
     account_id = None if user.is_staff else _billing_account_id(user)
-    try:
-        invoice = session.get(Invoice, int(invoice_id))
-    except (TypeError, ValueError, OverflowError):
-        invoice = None
+    wanted = row_id(invoice_id)
+    invoice = session.get(Invoice, wanted) if wanted is not None else None
     if invoice is None or (account_id is not None and invoice.account_id != account_id):
         raise NotFound(str(_l("No such invoice.")))
     return invoice

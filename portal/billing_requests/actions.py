@@ -16,6 +16,7 @@ from portal.billing_requests.kinds import kind_of
 from portal.billing_requests.kinds.quote import check_po_number
 from portal.billing_requests.queries import actor_for, get_request
 from portal.billing_requests.steps import MAX_TEXT, Step, Upload
+from portal.db import row_id
 from portal.documents.operations import check_upload, store_document
 from portal.errors import Conflict, Forbidden, PortalError, ValidationFailed
 from portal.gateway import TemporalBridge, update_request
@@ -173,10 +174,8 @@ def _checked_text(action: Action, text: Any) -> str:
 
 
 def _assignee(session: orm.Session, assignee_id: Any) -> Actor:
-    try:
-        user = session.get(User, int(assignee_id))
-    except (TypeError, ValueError):
-        user = None
+    wanted = row_id(assignee_id)
+    user = session.get(User, wanted) if wanted is not None else None
     if user is None or not user.is_staff:
         raise ValidationFailed(
             str(_l("Please correct the highlighted fields.")),

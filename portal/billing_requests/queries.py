@@ -13,6 +13,7 @@ from sqlalchemy import orm
 from portal.billing_requests.kinds import kind_of
 from portal.billing_requests.kinds.base import FieldChange
 from portal.config import TimerSettings
+from portal.db import row_id
 from portal.errors import Forbidden, NotFound
 from portal.i18n import _l
 from portal.models import BillingRequest, User
@@ -67,10 +68,9 @@ def pending_requests_of_account(account_id: int) -> sa.Select[BillingRequest]:
 
 
 def get_request(session: orm.Session, user: User, request_id: Any) -> BillingRequest:
-    try:
-        wanted = int(request_id)
-    except (TypeError, ValueError):
-        raise NotFound(str(_l("No such request."))) from None
+    wanted = row_id(request_id)
+    if wanted is None:
+        raise NotFound(str(_l("No such request.")))
     request = session.scalar(visible_requests(user).where(BillingRequest.id == wanted))
     if request is None:
         raise NotFound(str(_l("No such request.")))

@@ -6,6 +6,7 @@ from flask import jsonify, request
 
 from portal.billing_requests import queries
 from portal.billing_requests.api import act, request_json
+from portal.db import row_id
 from portal.errors import NotFound
 from portal.i18n import _
 from portal.web.api_support import Reply, api_user, bp, staff_only
@@ -14,8 +15,7 @@ from workflows.lifecycle import Action
 
 
 def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() else None
+    return row_id(request.args.get(name, ""))
 
 
 @bp.get("/tasks")

@@ -17,6 +17,7 @@ from portal.billing_requests.kinds import KINDS, kind_of
 from portal.billing_requests.kinds.contact_change import StaffContactChangeForm
 from portal.billing_requests.kinds.quotes import active_plans, quote_for
 from portal.billing_requests.views import submit_form
+from portal.db import row_id
 from portal.errors import PortalError, ValidationFailed
 from portal.i18n import LazyText, _, _l
 from portal.models import Account, BillingRequest
@@ -74,7 +75,7 @@ def queue() -> ResponseReturnValue:
     filters = queries.QueueFilters(
         status=request.args.get("status") or None,
         request_type=request.args.get("type") or None,
-        account_id=int(account) if account.isdigit() else None,
+        account_id=row_id(account),
         assignee=request.args.get("assignee") or None,
         escalated=request.args.get("escalated") == "1",
         page=_page_arg(),

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from portal.config import VendorSettings
+from portal.db import row_id
 from portal.documents.pdf import render_w9
 from portal.errors import Forbidden, NotFound, ValidationFailed
 from portal.i18n import _l
@@ -18,7 +19,6 @@ from workflows.lifecycle import Role
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_FILENAME = 200  # documents.filename's length
-MAX_ID = 2**31 - 1  # documents.id is a 32-bit integer on PostgreSQL
 PDF_MAGIC = b"%PDF-"
 # What browsers and HTTP clients declare for a PDF; the magic bytes are the real check, but a
 # file declared as something else (an image, HTML) is refused rather than stored as a PDF.
@@ -88,12 +88,8 @@ def get_document(session: orm.Session, user: User, document_id: Any) -> Document
     """
     if user.role == Role.MEMBER:
         raise Forbidden(str(_l("Only your account's billing contact can download its documents.")))
-    try:
-        number = int(document_id)
-    except (TypeError, ValueError):
-        number = 0
-    # An id beyond the column's range is no document: PostgreSQL would refuse the query itself.
-    document = session.get(Document, number) if 0 < number <= MAX_ID else None
+    number = row_id(document_id)
+    document = session.get(Document, number) if number is not None else None
     if document is None:
         raise NotFound(str(_l("No such document.")))
     if user.is_staff:

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from portal.db import row_id
 from portal.errors import NotFound
 from portal.i18n import _l
 from portal.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision
@@ -32,10 +33,8 @@ def list_purchase_orders(session: orm.Session, account_id: int) -> list[Purchase
 
 def get_purchase_order(session: orm.Session, account_id: int | None, po_id: Any) -> PurchaseOrder:
     """The account's purchase order; another account's (or none) is NotFound. None = staff."""
-    try:
-        po = session.get(PurchaseOrder, int(po_id))
-    except (TypeError, ValueError):
-        po = None
+    wanted = row_id(po_id)
+    po = session.get(PurchaseOrder, wanted) if wanted is not None else None
     if po is None or (account_id is not None and po.account_id != account_id):
         raise NotFound(str(_l("No such purchase order.")))
     return po

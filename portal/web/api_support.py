@@ -14,7 +14,8 @@ from portal.accounts.security import user_for_token
 from portal.errors import Forbidden, PortalError, ValidationFailed
 from portal.i18n import _
 from portal.models import User
-from portal.web.extensions import get_session
+from portal.web.extensions import get_session, use_account_clock
+from portal.web.input_guard import refuse_unreadable
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -55,6 +56,7 @@ def token_required(view: F) -> F:
         if user is None:
             return jsonify({"error": _("A valid bearer token is required.")}), 401
         g.api_user = user
+        use_account_clock(user)
         return view(*args, **kwargs)
 
     return cast(F, wrapper)
@@ -83,26 +85,6 @@ def json_body() -> dict[str, Any]:
         raise ValidationFailed(
             _("The body must be a JSON object."), {"body": _("Must be a JSON object.")}
         )
-    if _holds_nul(body):
-        # No text column stores it (PostgreSQL refuses it): refused here, not deep inside.
-        raise ValidationFailed(
-            _("Text cannot contain NUL characters."), {"body": _("Remove the NUL characters.")}
-        )
+    # Nothing unreadable goes further (portal.web.input_guard).
+    refuse_unreadable(body)
     return body
-
-
-def _holds_nul(value: Any) -> bool:
-    """Whether a NUL character is in any string or key of a parsed JSON value (no recursion:
-    a value may be nested as deep as the parser allows)."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False

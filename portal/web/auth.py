@@ -10,9 +10,10 @@ from typing import Any, TypeVar, cast
 from flask import Flask, abort
 from flask_login import LoginManager, current_user, login_required
 
+from portal.db import row_id
 from portal.i18n import _l
 from portal.models import User
-from portal.web.extensions import get_session
+from portal.web.extensions import get_session, use_account_clock
 
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
@@ -28,8 +29,12 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+    wanted = row_id(user_id)
+    user = get_session().get(User, wanted) if wanted is not None else None
+    if user is None or not user.is_active:
+        return None
+    use_account_clock(user)
+    return user
 
 
 def current() -> User:
