@@ -3,6 +3,7 @@ applying the approved change through its kind, what lapses after it. No Flask he
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,10 +51,18 @@ class RequestActivities:
     """Activities bound to one database and configuration; the worker registers them. Mail
     they queue is sent by `sender`, apart, so no step waits on an SMTP server."""
 
-    def __init__(self, database: Database, settings: Settings, sender: OutboxSender) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        sender: OutboxSender,
+        follow: Callable[[int], None] | None = None,
+    ) -> None:
         self.database = database
         self.settings = settings
         self.sender = sender
+        # Tells a subscription's workflow to read it again (SubscriptionFollower).
+        self.follow = follow
 
     @activity.defn(name=PROJECT_REQUEST)
     def project_request(self, snapshot: RequestSnapshot) -> None:
@@ -83,8 +92,13 @@ class RequestActivities:
 
     @activity.defn(name=APPLY_CHANGE)
     def apply_change(self, change: ChangeInput) -> dict[str, Any]:
+        kind = _kind(change.request_type)
         with self.database.session() as session:
-            result = _kind(change.request_type).apply(session, change, self.settings)
+            result = kind.apply(session, change, self.settings)
+        # After the commit; a failure retries the activity, which finds the change applied.
+        for subscription_id in kind.subscriptions_changed(result):
+            if self.follow is not None:
+                self.follow(subscription_id)
         activity.logger.info(
             "change applied",
             extra={"billing_request": change.request_id, "type": change.request_type},

@@ -3,36 +3,99 @@ sender that mails what the activities queue."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from temporalio.client import Client
 from temporalio.worker import PollerBehaviorAutoscaling, PollerBehaviorSimpleMaximum, Worker
 
 from activities.billing import SubscriptionActivities
 from activities.requests import RequestActivities
 from portal import clock
+from portal.billing_centre.payments import PaymentProcessor
+from portal.billing_centre.sandbox import LIVING
+from portal.billing_centre.timers import subscription_input
 from portal.config import Settings
 from portal.db import Database
+from portal.gateway import keep_subscription
+from portal.models import Subscription
 from portal.notifications.delivery import OutboxSender
 from workflows.request_workflow import RequestWorkflow
-from workflows.subscription_workflow import SubscriptionEndWorkflow
+from workflows.subscription_workflow import (
+    SubscriptionEndWorkflow,
+    SubscriptionInput,
+    SubscriptionWorkflow,
+)
+
+log = logging.getLogger(__name__)
 
 
 class PortalWorker(Worker):
-    """A Temporal worker whose outbox sender runs exactly as long as it does."""
+    """A Temporal worker whose outbox sender runs exactly as long as it does, and which sees, as
+    it starts, that every living subscription has its workflow (one whose start was missed, a
+    Temporal outage during a change, is started: nothing is renewed twice, the workflow checks
+    the date)."""
 
-    def __init__(self, client: Client, sender: OutboxSender, **options: Any) -> None:
+    def __init__(
+        self,
+        client: Client,
+        sender: OutboxSender,
+        database: Database,
+        settings: Settings,
+        follower: SubscriptionFollower,
+        **options: Any,
+    ) -> None:
         super().__init__(client, **options)
         self.sender = sender
+        self.database = database
+        self.settings = settings
+        self.follower = follower
 
     async def run(self) -> None:
+        self.follower.loop = asyncio.get_running_loop()
         self.sender.start()
+        sweep = asyncio.create_task(self._follow_every_subscription())
         try:
             await super().run()
         finally:
+            sweep.cancel()
             self.sender.stop()
+
+    async def _follow_every_subscription(self) -> None:
+        try:
+            starts = await asyncio.to_thread(self._living_subscriptions)
+            for start in starts:
+                await keep_subscription(self.client, self.task_queue, start)
+        except Exception:
+            log.exception("could not follow every subscription; the next start tries again")
+
+    def _living_subscriptions(self) -> list[SubscriptionInput]:
+        with self.database.session() as session:
+            living = session.scalars(sa.select(Subscription).where(Subscription.status.in_(LIVING)))
+            return [subscription_input(session, item, self.settings.timers) for item in living]
+
+
+class SubscriptionFollower:
+    """Lets an activity thread start or refresh a subscription's workflow through the worker's
+    own client, on the worker's event loop."""
+
+    def __init__(self, client: Client, database: Database, settings: Settings, queue: str) -> None:
+        self.client, self.database, self.settings, self.queue = client, database, settings, queue
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def __call__(self, subscription_id: int) -> None:
+        assert self.loop is not None, "the worker runs"
+        with self.database.session() as session:
+            subscription = session.get(Subscription, subscription_id)
+            if subscription is None:
+                return
+            start = subscription_input(session, subscription, self.settings.timers)
+        followed = keep_subscription(self.client, self.queue, start)
+        asyncio.run_coroutine_threadsafe(followed, self.loop).result(30)
 
 
 def build_worker(
@@ -43,19 +106,24 @@ def build_worker(
     max_concurrent_activities: int = 20,
     max_concurrent_workflow_tasks: int = 50,
     autoscale: bool = False,
+    processor: PaymentProcessor | None = None,
 ) -> PortalWorker:
     settings = settings or Settings.from_env()
     clock.set_shift(settings.clock_shift)
     sender = OutboxSender(database, settings.smtp)
-    requests = RequestActivities(database, settings, sender)
-    subscriptions = SubscriptionActivities(database)
+    follower = SubscriptionFollower(client, database, settings, task_queue)
+    requests = RequestActivities(database, settings, sender, follower)
+    subscriptions = SubscriptionActivities(database, sender, processor)
     pollers = PollerBehaviorAutoscaling() if autoscale else PollerBehaviorSimpleMaximum(5)
     return PortalWorker(
         client,
         sender,
+        database,
+        settings,
+        follower,
         task_queue=task_queue,
-        workflows=[RequestWorkflow, SubscriptionEndWorkflow],
-        activities=[*requests.all(), subscriptions.end_subscription],
+        workflows=[RequestWorkflow, SubscriptionWorkflow, SubscriptionEndWorkflow],
+        activities=[*requests.all(), *subscriptions.all()],
         activity_executor=ThreadPoolExecutor(max_concurrent_activities),
         max_concurrent_activities=max_concurrent_activities,
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,

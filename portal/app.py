@@ -73,6 +73,7 @@ def create_app(
 
     from portal.accounts import views as account_views
     from portal.billing_centre import api as billing_api
+    from portal.billing_centre import sandbox_pages
     from portal.billing_centre import views as billing_pages
     from portal.billing_requests import views as request_views
     from portal.console import views as console_views
@@ -85,6 +86,7 @@ def create_app(
         auth,
         errors,
         health,
+        input_guard,
         language,
         metrics,
         template_helpers,
@@ -96,6 +98,7 @@ def create_app(
     auth.init_app(app)
     template_helpers.init_app(app)
     errors.init_app(app)
+    input_guard.init_app(app)
     api_support.init_app(app)
     csrf.exempt(
         api_support.bp
@@ -103,6 +106,7 @@ def create_app(
     csrf.exempt(document_api.api_bp)  # bearer tokens too
     csrf.exempt(billing_api.bp)  # bearer tokens too
     billing_api.init_app(app)
+    sandbox_pages.init_app(app)
     for blueprint in (
         health.bp,
         account_views.bp,
@@ -114,6 +118,7 @@ def create_app(
         outbox.bp,
         billing_api.bp,
         billing_pages.bp,
+        sandbox_pages.bp,
         language.bp,
     ):
         app.register_blueprint(blueprint)

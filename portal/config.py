@@ -42,6 +42,7 @@ class TimerSettings:
     quote_reminder: int = 7 * 24 * 3600  # before a quote's expiry
     invitation: int = 72 * 3600  # a new billing contact's set-password link
     apply_attempts: int = 5  # tries of an approved change before it is `failed`
+    grace_days: int = 14  # a declined renewal: days before the subscription expires
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class Settings:
             quote_reminder=_env_int("PORTAL_QUOTE_REMINDER_SECONDS", TimerSettings.quote_reminder),
             invitation=_env_int("PORTAL_INVITATION_SECONDS", TimerSettings.invitation),
             apply_attempts=_env_int("PORTAL_APPLY_ATTEMPTS", TimerSettings.apply_attempts),
+            grace_days=_env_int("PORTAL_GRACE_DAYS", TimerSettings.grace_days),
         )
         smtp = SmtpSettings(
             host=_env("PORTAL_SMTP_HOST"),

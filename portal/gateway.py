@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from temporalio.client import (
     Client,
+    WorkflowHandle,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
@@ -42,9 +43,14 @@ from workflows.lifecycle import FORBIDDEN
 from workflows.messages import RequestSnapshot, StartRequestInput, workflow_id_for
 from workflows.request_workflow import RequestWorkflow
 from workflows.subscription_workflow import (
+    AdvanceClockInput,
     EndSubscriptionInput,
     SubscriptionEndWorkflow,
+    SubscriptionInput,
+    SubscriptionState,
+    SubscriptionWorkflow,
     end_workflow_id,
+    subscription_workflow_id,
 )
 
 log = logging.getLogger(__name__)
@@ -249,3 +255,97 @@ def start_subscription_end(bridge: TemporalBridge, end: EndSubscriptionInput) ->
         )
 
     bridge.run(start)
+
+
+async def keep_subscription(client: Client, task_queue: str, start: SubscriptionInput) -> None:
+    """The subscription's workflow runs and reads it again: started if it is not running
+    (again after it ended: a reactivation), signalled if it is."""
+    await client.start_workflow(
+        SubscriptionWorkflow.run,
+        start,
+        id=subscription_workflow_id(start.subscription_id),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        start_signal="refresh",
+        rpc_timeout=START_TIMEOUT,
+    )
+
+
+def follow_subscription(bridge: TemporalBridge, start: SubscriptionInput) -> None:
+    """Raise (TemporalUnavailable, RPCError) when Temporal does not take it."""
+    bridge.run(lambda client: keep_subscription(client, bridge.settings.task_queue, start))
+
+
+def tell_subscription(bridge: TemporalBridge, start: SubscriptionInput) -> None:
+    """After a committed change: best effort, logged; the worker's sweep at start catches up."""
+    try:
+        follow_subscription(bridge, start)
+    except Exception:
+        log.exception("subscription %s not told of its change", start.subscription_id)
+
+
+# A clock's move is sent again (with the same update id) when it has not answered in this long:
+# an Update admitted while its workflow continues as new may be dropped (temporalio/temporal
+# #7164); sent again it reaches the new run, and while the first is still at work the server
+# attaches the second to it.
+CLOCK_ATTEMPT = timedelta(seconds=10)
+CLOCK_ATTEMPTS = 12
+
+
+def advance_subscription_clock(
+    bridge: TemporalBridge, subscription_id: int, shift_seconds: int
+) -> SubscriptionState | None:
+    """The account's clock moved: returns once the subscription caught up (None: it has no
+    running workflow)."""
+
+    async def call(client: Client) -> SubscriptionState | None:
+        handle = client.get_workflow_handle(subscription_workflow_id(subscription_id))
+        for _attempt in range(CLOCK_ATTEMPTS - 1):
+            try:
+                return await asyncio.wait_for(
+                    _advance(handle, shift_seconds), CLOCK_ATTEMPT.total_seconds()
+                )
+            except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+                log.info("subscription %s: the clock's move sent again", subscription_id)
+        return await _advance(handle, shift_seconds)
+
+    try:
+        return bridge.run(call, timeout=CLOCK_ATTEMPT.total_seconds() * (CLOCK_ATTEMPTS + 1))
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+
+
+async def _advance(
+    handle: WorkflowHandle[Any, Any], shift_seconds: int
+) -> SubscriptionState | None:
+    state: SubscriptionState | None = await handle.execute_update(
+        SubscriptionWorkflow.advance_clock,
+        AdvanceClockInput(shift_seconds),
+        id=f"clock-{shift_seconds}",
+        rpc_timeout=CLOCK_ATTEMPT,
+    )
+    return state
+
+
+def advance_request_clock(bridge: TemporalBridge, request_id: int, shift_seconds: int) -> None:
+    """A request of the account whose clock moved catches up (a scheduled change, a quote's
+    expiry); one that ended, or runs code from before the sandbox clock, is left as it is."""
+
+    async def call(client: Client) -> None:
+        handle = client.get_workflow_handle(workflow_id_for(request_id))
+        await handle.execute_update(
+            RequestWorkflow.advance_clock,
+            AdvanceClockInput(shift_seconds),
+            rpc_timeout=timedelta(seconds=60),
+        )
+
+    try:
+        bridge.run(call, timeout=120)
+    except WorkflowUpdateFailedError:
+        log.info("request %s did not take the clock's move", request_id)
+    except RPCError as error:
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise

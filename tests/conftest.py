@@ -4,6 +4,7 @@ Temporal dev server, a real worker, and the Flask app wired to both."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import socket
@@ -21,6 +22,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 from werkzeug.serving import make_server
 
@@ -172,6 +174,19 @@ class WorkerThread:
         )
         self._run = asyncio.ensure_future(self.worker.run())
 
+    def end_earlier_workflows(self) -> None:
+        """Workflows an earlier test left running (a subscription's lives as long as it does)
+        would act on this test's rows (SQLite gives the same ids again), or hold their ids on
+        the task queue of a worker that test stopped (tests/test_faults.py)."""
+        asyncio.run_coroutine_threadsafe(self._end_running(), self.loop).result(30)
+
+    async def _end_running(self) -> None:
+        assert self.client is not None
+        async for execution in self.client.list_workflows("ExecutionStatus='Running'"):
+            handle = self.client.get_workflow_handle(execution.id, run_id=execution.run_id)
+            with contextlib.suppress(RPCError):  # it ended meanwhile
+                await handle.terminate("left by an earlier test")
+
     def stop(self) -> None:
         if self.worker is not None:
             asyncio.run_coroutine_threadsafe(self.worker.shutdown(), self.loop).result(30)
@@ -252,8 +267,10 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def running(worker: WorkerThread, demo: None) -> WorkerThread:
+def running(worker: WorkerThread, request: pytest.FixtureRequest) -> WorkerThread:
     """Demo data plus a live worker: what an end-to-end test needs."""
+    worker.end_earlier_workflows()
+    request.getfixturevalue("demo")  # after: no earlier workflow sees the new rows
     return worker
 
 

@@ -9,10 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 from flask.testing import FlaskClient
+from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
 from portal.db import Database
 from portal.demo import DEMO_PASSWORD
+from portal.devserver import temporal_binary
 from portal.models import BillingRequest
+from workflows.search import dev_server_flags
 
 CSRF = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
@@ -61,3 +64,18 @@ def request_status(database: Database, request_id: int) -> str:
         row = session.get(BillingRequest, request_id)
         assert row is not None
         return row.status
+
+
+async def time_skipping_server() -> WorkflowEnvironment:
+    """A dev server of its own with time skipping (start_time_skipping_v2, offline): virtual
+    time moves only when a test fast-forwards a workflow, never on its own."""
+    return await WorkflowEnvironment.start_time_skipping_v2(
+        ts_config=TimeSkippingConfig(enabled=False),
+        dev_server_existing_path=temporal_binary(),
+        dev_server_extra_args=[
+            "--headless",
+            "--dynamic-config-value",
+            "frontend.WorkflowTimeSkippingEnabled=true",
+            *dev_server_flags(),
+        ],
+    )

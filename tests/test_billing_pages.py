@@ -182,7 +182,8 @@ def test_corporate_change_becomes_a_request(
     alice = signed_in(app, "alice@acme.example")
     enterprise = subscription_id(database, "Acme Corporation", "GoToMeeting Enterprise")
     page = alice.get("/billing/").text
-    assert "a LogMeIn technician applies each change" in page and "Add a subscription" not in page
+    assert "a LogMeIn technician applies each change" in page
+    assert "Ask for this subscription" in page and "Add and pay" not in page
     asked = confirm(alice, enterprise, preview(alice, enterprise, seats="130"), seats="130")
     assert re.search(r"A technician will apply this change: request #\d+", asked)
     assert seats_of(database, enterprise)[1] == 120

@@ -11,16 +11,16 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from temporalio.client import WorkflowHandle
-from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
+from temporalio.testing import WorkflowEnvironment
 
 from activities.worker import build_worker
 from portal import clock
 from portal.billing_requests.kinds import KINDS
 from portal.billing_requests.queries import actor_for
 from portal.db import Database
-from portal.devserver import temporal_binary
 from portal.gateway import start_request_workflow
 from portal.models import BillingRequest, OutboxMessage, PurchaseOrder, User
+from tests.support import time_skipping_server
 from workflows.messages import (
     ClaimInput,
     RequestInfoInput,
@@ -29,7 +29,6 @@ from workflows.messages import (
     workflow_id_for,
 )
 from workflows.request_workflow import RequestWorkflow
-from workflows.search import dev_server_flags
 
 pytestmark = pytest.mark.dates  # `make test` runs these again at other dates
 
@@ -92,16 +91,7 @@ def stored(database: Database, request_id: int) -> tuple[BillingRequest, list[Ou
 
 async def with_time_skipping(database: Database, scenario: Any) -> None:
     # Virtual time moves only when a test fast-forwards it, never on its own.
-    env = await WorkflowEnvironment.start_time_skipping_v2(
-        ts_config=TimeSkippingConfig(enabled=False),
-        dev_server_existing_path=temporal_binary(),
-        dev_server_extra_args=[
-            "--headless",
-            "--dynamic-config-value",
-            "frontend.WorkflowTimeSkippingEnabled=true",
-            *dev_server_flags(),
-        ],
-    )
+    env = await time_skipping_server()
     try:
         async with build_worker(env.client, database, "timers"):
             await scenario(env)

@@ -92,6 +92,11 @@ class RequestProcess:
     _preparing: bool
     _po_number: str
     _timeline: list[TimelineEvent]
+    # The sandbox clock (advance_clock): business time minus workflow.now(), how often it
+    # moved, and the last move the process has caught up with.
+    _shift: int
+    _clock_moves: int
+    _settled: int
 
     async def _wait_for_decision(self) -> None:
         submitted_at = datetime.fromisoformat(self._input.submitted_at)
@@ -220,6 +225,8 @@ class RequestProcess:
     async def _wait_for_change(self, due: datetime | None) -> bool:
         """Wait for any state change; False when `due` came first."""
         timeout = None if due is None else max(due - self._now(), timedelta(milliseconds=1))
+        if due is None or due > self._now():
+            self._settled = self._clock_moves  # nothing is due now: caught up
         before = self._state()
         try:
             await workflow.wait_condition(
@@ -231,12 +238,12 @@ class RequestProcess:
 
     def _now(self) -> datetime:
         """Business time, as the portal's clock tells it (zero shift outside development)."""
-        return workflow.now() + timedelta(seconds=self._input.clock_shift_seconds)
+        return workflow.now() + timedelta(seconds=self._shift)
 
-    def _state(self) -> tuple[str, int, bool]:
-        return (self._status, self._version, self._preparing)
+    def _state(self) -> tuple[str, int, bool, int]:
+        return (self._status, self._version, self._preparing, self._clock_moves)
 
-    def _changed_since(self, before: tuple[str, int, bool]) -> bool:
+    def _changed_since(self, before: tuple[str, int, bool, int]) -> bool:
         return self._state() != before
 
     async def _close(self, status: str, event: Event, note: str = "") -> None:

@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         RequestProcess,
         cause_of,
     )
+    from workflows.subscription_workflow import AdvanceClockInput
 
 # What approving leads to, by the plan's status: the event the timeline records.
 PLAN_EVENTS = {Status.QUOTED: Event.QUOTED, Status.SCHEDULED: Event.SCHEDULED}
@@ -65,6 +66,9 @@ class RequestWorkflow(RequestProcess):
         self._plan: ApprovalPlan | None = None
         self._preparing = False
         self._po_number = ""
+        self._shift = input.clock_shift_seconds
+        self._clock_moves = 0
+        self._settled = 0
         self._timeline = [
             TimelineEvent(
                 at=input.submitted_at,
@@ -85,7 +89,18 @@ class RequestWorkflow(RequestProcess):
             await self._apply_until_done()
         if self._status == Status.COMPLETED:
             await self._let_the_change_lapse()
+        self._settled = self._clock_moves
         await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._snapshot()
+
+    @workflow.update
+    async def advance_clock(self, input: AdvanceClockInput) -> RequestSnapshot:
+        """The account's sandbox clock moved: answer once all that fell due has happened (a
+        scheduled change applied, a quote expired)."""
+        self._shift = max(self._shift, input.clock_shift_seconds)
+        self._clock_moves += 1
+        asked = self._clock_moves
+        await workflow.wait_condition(lambda: self._settled >= asked)
         return self._snapshot()
 
     # -- queries -------------------------------------------------------------------------

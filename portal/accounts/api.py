@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import jsonify
 
+from portal.accounts.recipients import set_invoice_recipients
 from portal.accounts.security import issue_token
 from portal.accounts.throttle import Throttled, sign_in
 from portal.billing_requests.queries import pending_requests_of_account
@@ -28,6 +29,7 @@ def account_json(account: Account) -> dict[str, Any]:
         "next_renewal": account.next_renewal.isoformat() if account.next_renewal else None,
         "billing_contact": {"name": contact.name, "email": contact.email} if contact else None,
         "pending_changes": [{"id": r.id, "type": r.type, "status": r.status} for r in pending],
+        "invoice_recipients": list(account.invoice_recipients or []),
     }
 
 
@@ -78,3 +80,12 @@ def account() -> Reply:
     found = get_session().get(Account, user.account_id)
     assert found is not None
     return jsonify(account_json(found))
+
+
+@bp.put("/account/invoice-recipients")
+@token_required
+def invoice_recipients() -> Reply:
+    """The whole list at once: `{"emails": [...]}`; `[]` empties it."""
+    kept = set_invoice_recipients(get_session(), api_user(), json_body().get("emails"))
+    get_session().commit()
+    return jsonify({"invoice_recipients": kept})

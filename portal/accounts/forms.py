@@ -1,9 +1,10 @@
-"""The account pages' forms: signing in, and choosing a password from an invitation."""
+"""The account pages' forms: signing in, choosing a password from an invitation, the invoice
+recipients."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from portal.i18n import _l
@@ -22,3 +23,11 @@ class SetPasswordForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
     submit = SubmitField(_l("Set my password"))
+
+
+class RecipientsForm(FlaskForm):
+    emails = TextAreaField(
+        _l("Also mail every invoice to (one address per line)"),
+        validators=[Length(max=3000)],
+    )
+    submit = SubmitField(_l("Save the recipients"))

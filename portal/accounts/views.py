@@ -9,16 +9,17 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from portal.accounts.forms import LoginForm, SetPasswordForm
+from portal.accounts.forms import LoginForm, RecipientsForm, SetPasswordForm
+from portal.accounts.recipients import parse_addresses, set_invoice_recipients
 from portal.accounts.security import is_safe_next
 from portal.accounts.throttle import Throttled, sign_in
 from portal.billing_centre.invoices import invoices_of
 from portal.billing_requests.kinds.contact_change import accept_invitation, invitation_for
 from portal.billing_requests.queries import pending_requests_of_account
-from portal.errors import ValidationFailed
+from portal.errors import PortalError, ValidationFailed
 from portal.i18n import _
 from portal.models import Account, PurchaseOrder
-from portal.web.auth import current
+from portal.web.auth import billing_contact_required, current
 from portal.web.extensions import get_session
 from portal.web.feedback import report
 
@@ -27,30 +28,49 @@ bp = Blueprint("accounts", __name__)
 
 @bp.get("/")
 @login_required
-def home() -> str | Response:
-    user = current()
-    if user.is_staff:
+def home() -> ResponseReturnValue:
+    if current().is_staff:
         return redirect(url_for("console.queue"))
-    session = get_session()
+    return _home(RecipientsForm(formdata=None))
+
+
+def _home(recipients: RecipientsForm, status: int = 200) -> ResponseReturnValue:
+    user, session = current(), get_session()
     account = session.get(Account, user.account_id)
-    pending = (
-        list(session.scalars(pending_requests_of_account(user.account_id or 0)))
-        if user.is_billing_contact
-        else []
-    )
-    po_count = (
-        session.scalar(
-            sa.select(sa.func.count(PurchaseOrder.id)).where(
-                PurchaseOrder.account_id == user.account_id
-            )
+    contact = user.is_billing_contact
+    pending = list(session.scalars(pending_requests_of_account(user.account_id or 0)))
+    po_count = session.scalar(
+        sa.select(sa.func.count(PurchaseOrder.id)).where(
+            PurchaseOrder.account_id == user.account_id
         )
-        if user.is_billing_contact
-        else 0
     )
-    invoices = invoices_of(session, user, limit=20) if user.is_billing_contact else []
+    if recipients.emails.data is None and account is not None:
+        recipients.emails.data = "\n".join(account.invoice_recipients or [])
     return render_template(
-        "home/index.html", account=account, pending=pending, po_count=po_count, invoices=invoices
-    )
+        "home/index.html",
+        account=account,
+        pending=pending if contact else [],
+        po_count=po_count if contact else 0,
+        invoices=invoices_of(session, user, limit=20) if contact else [],
+        recipients=recipients,
+    ), status
+
+
+@bp.post("/account/invoice-recipients")
+@billing_contact_required
+def invoice_recipients() -> ResponseReturnValue:
+    form = RecipientsForm()
+    if not form.validate_on_submit():
+        return _home(form, 400)
+    try:
+        set_invoice_recipients(get_session(), current(), parse_addresses(form.emails.data or ""))
+    except PortalError as error:
+        get_session().rollback()
+        report(error, form, {"invoice_recipients": "emails"})
+        return _home(form, error.status)
+    get_session().commit()
+    flash(_("Invoices will also be mailed to these addresses."), "success")
+    return redirect(url_for("accounts.home"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -7,13 +7,14 @@ from typing import Any
 
 from sqlalchemy import orm
 
-from portal.billing_centre import cards
+from portal.billing_centre import cards, renewals
 from portal.billing_centre import operations as billing
 from portal.billing_centre import subscriptions as lifecycle
 from portal.billing_centre.ledger import credit_of
 from portal.billing_centre.payments import PaymentProcessor
-from portal.billing_centre.timers import schedule_end
+from portal.billing_centre.timers import follow_before_commit, tell_subscription
 from portal.billing_centre.writes import Outcome
+from portal.config import TimerSettings
 from portal.gateway import TemporalBridge
 from portal.models import Account, Invoice, Payment, PaymentMethod, Subscription, User
 
@@ -28,6 +29,8 @@ def subscription_json(subscription: Subscription) -> dict[str, Any]:
         "period": subscription.period,
         "status": subscription.status,
         "next_billing_date": subscription.next_billing_date.isoformat(),
+        # The period of the renewals from the next one on (a change waits for it).
+        "next_period": subscription.next_period or subscription.period,
         "currency": subscription.plan.currency,
     }
 
@@ -103,6 +106,13 @@ def change(
     return Outcome(200, subscription_json(subscription))
 
 
+def change_period(
+    session: orm.Session, user: User, subscription: Subscription, period: Any
+) -> Outcome:
+    lifecycle.change_period(session, user, subscription, period)
+    return Outcome(200, subscription_json(subscription))
+
+
 def add(
     session: orm.Session, processor: PaymentProcessor, user: User, body: dict[str, Any]
 ) -> Outcome:
@@ -111,10 +121,15 @@ def add(
 
 
 def cancel(
-    session: orm.Session, bridge: TemporalBridge, user: User, subscription: Subscription
+    session: orm.Session,
+    bridge: TemporalBridge,
+    timers: TimerSettings,
+    user: User,
+    subscription: Subscription,
 ) -> Outcome:
+    """Pending cancellation: its workflow ends it at the period's end, so it must know first."""
     lifecycle.cancel_subscription(session, user, subscription)
-    schedule_end(session, bridge, subscription)
+    follow_before_commit(session, bridge, subscription, timers)
     return Outcome(200, subscription_json(subscription))
 
 
@@ -142,4 +157,18 @@ def save_card(
         body.get("exp_year"),
         body.get("cvc"),
     )
-    return Outcome(200, card_json(method))
+    account = billing.account_of(session, user)
+    settled = renewals.settle_past_due(session, processor, account)
+    # A past-due renewal it paid: its workflow stops the dunning (told after the commit).
+    return Outcome(200, {**card_json(method), "settled": [item.id for item in settled]})
+
+
+def tell_changed(
+    session: orm.Session, bridge: TemporalBridge, timers: TimerSettings, outcome: Outcome
+) -> None:
+    """After the commit: the workflows of the subscriptions a write changed read them again
+    (an added one starts; a paid past-due one stops its dunning)."""
+    changed = [outcome.body["id"]] if "next_billing_date" in outcome.body else []
+    changed += list(outcome.body.get("settled", []))
+    for subscription_id in changed:
+        tell_subscription(session, bridge, int(subscription_id), timers)

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from portal.billing_centre import actions, cards, writes
+from portal.billing_centre import actions, cards, sandbox, writes
 from portal.billing_centre import operations as billing
 from portal.billing_centre.invoices import get_invoice, invoices_of, payments_of
 from portal.billing_centre.payments import PaymentProcessor, SandboxProcessor
@@ -17,9 +17,11 @@ from portal.billing_centre.writes import Outcome
 from portal.billing_requests.api import request_json
 from portal.billing_requests.submit import submit_request
 from portal.documents.views import send_document
-from portal.models import User
+from portal.errors import NotFound
+from portal.i18n import _
+from portal.models import Account, User
 from portal.web.api_support import Reply, api_user, json_body, token_required
-from portal.web.extensions import get_bridge, get_session, settings_of
+from portal.web.extensions import get_bridge, get_session, get_settings
 from workflows.lifecycle import RequestType
 
 bp = Blueprint("billing_api", __name__, url_prefix="/api/v1")
@@ -39,7 +41,8 @@ def account_id_of(user: User) -> int:
 
 
 def _write(account_id: int, body: dict[str, Any], write: Callable[[], Outcome]) -> Reply:
-    """A billing write under the account's lease, answered once per Idempotency-Key."""
+    """A billing write under the account's lease, answered once per Idempotency-Key; the
+    workflows of the subscriptions it changed are told once it is committed."""
     outcome = writes.run(
         get_session(),
         api_user(),
@@ -48,7 +51,27 @@ def _write(account_id: int, body: dict[str, Any], write: Callable[[], Outcome]) 
         writes.fingerprint(request.method, request.path, body),
         write,
     )
+    actions.tell_changed(get_session(), get_bridge(), get_settings().timers, outcome)
     return jsonify(outcome.body), outcome.status
+
+
+def _corporate(user: User) -> bool:
+    return bool(user.account and user.account.kind == "corporate")
+
+
+def _ask_a_technician(request_type: RequestType, payload: dict[str, Any]) -> Reply:
+    """A Corporate account's change: 202 with the request a technician approves."""
+    body = json_body()
+    created = submit_request(
+        get_session(),
+        get_bridge(),
+        get_settings().timers,
+        api_user(),
+        request_type,
+        {**payload, "reason": body.get("reason", "")},
+        body.get("idempotency_key") or request.headers.get("Idempotency-Key"),
+    )
+    return jsonify(request_json(created, detail=True)), 202
 
 
 @bp.get("/subscriptions")
@@ -62,6 +85,9 @@ def subscriptions() -> ResponseReturnValue:
 @token_required
 def add() -> ResponseReturnValue:
     session, user, body = get_session(), api_user(), json_body()
+    if _corporate(user):
+        wanted: dict[str, Any] = {k: body[k] for k in ("plan", "seats", "period") if k in body}
+        return _ask_a_technician(RequestType.SUBSCRIPTION_CHANGE, {"action": "add", **wanted})
     return _write(account_id_of(user), body, lambda: actions.add(session, processor(), user, body))
 
 
@@ -88,22 +114,20 @@ def preview(subscription_id: str) -> ResponseReturnValue:
 def change(subscription_id: str) -> ResponseReturnValue:
     session, user, body = get_session(), api_user(), json_body()
     subscription = billing.get_subscription(session, user, subscription_id)
-    if subscription.account_id and user.account and user.account.kind == "corporate":
-        payload = {
-            "subscription_id": subscription.id,
-            **_wanted(body),
-            "reason": body.get("reason", ""),
-        }
-        created = submit_request(
-            session,
-            get_bridge(),
-            settings_of(current_app).timers,
-            user,
-            RequestType.SUBSCRIPTION_CHANGE,
-            payload,
-            body.get("idempotency_key"),
+    corporate = _corporate(user)
+    if "period" in body and corporate:
+        # A Corporate account's billing frequency is changed by Corporate account services.
+        return _ask_a_technician(RequestType.FREQUENCY_CHANGE, {"frequency": body["period"]})
+    if "period" in body:
+        return _write(
+            subscription.account_id,
+            body,
+            lambda: actions.change_period(session, user, subscription, body["period"]),
         )
-        return jsonify(request_json(created, detail=True)), 202
+    if corporate:
+        return _ask_a_technician(
+            RequestType.SUBSCRIPTION_CHANGE, {"subscription_id": subscription.id, **_wanted(body)}
+        )
     return _write(
         subscription.account_id,
         body,
@@ -120,10 +144,15 @@ def _wanted(body: dict[str, Any]) -> dict[str, Any]:
 def cancel(subscription_id: str) -> ResponseReturnValue:
     session, user = get_session(), api_user()
     subscription = billing.get_subscription(session, user, subscription_id)
+    if _corporate(user):
+        return _ask_a_technician(
+            RequestType.SUBSCRIPTION_CHANGE,
+            {"action": "cancel", "subscription_id": subscription.id},
+        )
     return _write(
         subscription.account_id,
         json_body(),
-        lambda: actions.cancel(session, get_bridge(), user, subscription),
+        lambda: actions.cancel(session, get_bridge(), get_settings().timers, user, subscription),
     )
 
 
@@ -132,6 +161,11 @@ def cancel(subscription_id: str) -> ResponseReturnValue:
 def undo_cancel(subscription_id: str) -> ResponseReturnValue:
     session, user = get_session(), api_user()
     subscription = billing.get_subscription(session, user, subscription_id)
+    if _corporate(user):
+        return _ask_a_technician(
+            RequestType.SUBSCRIPTION_CHANGE,
+            {"action": "undo_cancel", "subscription_id": subscription.id},
+        )
     return _write(
         subscription.account_id,
         json_body(),
@@ -144,6 +178,11 @@ def undo_cancel(subscription_id: str) -> ResponseReturnValue:
 def reactivate(subscription_id: str) -> ResponseReturnValue:
     session, user = get_session(), api_user()
     subscription = billing.get_subscription(session, user, subscription_id)
+    if _corporate(user):
+        return _ask_a_technician(
+            RequestType.SUBSCRIPTION_CHANGE,
+            {"action": "reactivate", "subscription_id": subscription.id},
+        )
     return _write(
         subscription.account_id,
         json_body(),
@@ -208,3 +247,42 @@ def payments() -> ResponseReturnValue:
             ]
         }
     )
+
+
+def _clock_account(given: Any) -> Account:
+    """The caller's account; staff name one (`account_id`)."""
+    session, user = get_session(), api_user()
+    if not user.is_staff:
+        return billing.account_of(session, user)
+    raw = given.get("account_id")
+    if isinstance(raw, str) and raw.isdigit() and len(raw) <= 18:
+        raw = int(raw)
+    account = None
+    if isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw < 2**63:
+        account = session.get(Account, raw)
+    if account is None:
+        raise NotFound(str(_("No such account.")), {"account_id": str(_("No such account."))})
+    return account
+
+
+@bp.get("/sandbox/clock")
+@token_required
+def sandbox_clock() -> ResponseReturnValue:
+    account = _clock_account(request.args)
+    return jsonify({"date": sandbox.today_of(account).isoformat(), "account_id": account.id})
+
+
+@bp.post("/sandbox/clock")
+@token_required
+def move_sandbox_clock() -> ResponseReturnValue:
+    body = json_body()
+    account = _clock_account(body)
+    moved = sandbox.move_clock(
+        get_session(),
+        get_bridge(),
+        get_settings().timers,
+        account,
+        sandbox.parse_date(body.get("date")),
+        get_settings().development,
+    )
+    return jsonify({"date": moved.isoformat(), "account_id": account.id})

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    DateField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.billing_centre.proration import MAX_SEATS
@@ -49,3 +56,21 @@ class CardForm(FlaskForm):
     # A password field: the browser neither shows nor remembers the code.
     cvc = PasswordField(_l("Security code"), validators=[DataRequired(), Length(min=3, max=4)])
     submit = SubmitField(_l("Save the card"))
+
+
+class PeriodForm(FlaskForm):
+    """A standard account's billing period, from the next renewal on."""
+
+    period = SelectField(
+        _l("Billing period from the next renewal"),
+        choices=[("monthly", _l("Monthly")), ("annual", _l("Annual"))],
+        validators=[DataRequired()],
+    )
+    submit = SubmitField(_l("Change the billing period"))
+
+
+class ClockForm(FlaskForm):
+    """Development only: the account's sandbox clock, moved forward."""
+
+    date = DateField(_l("Move the sandbox date to"), validators=[DataRequired()])
+    submit = SubmitField(_l("Move the clock"))

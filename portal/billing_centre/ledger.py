@@ -166,6 +166,7 @@ def issue(
     purchase_order_id: int | None = None,
     po_number: str | None = None,
     net_days: int = 30,
+    subscription_id: int | None = None,
 ) -> Invoice:
     """An open invoice of the draft, numbered from one sequence for every account."""
     issued_on = issued_on or clock.today()
@@ -183,6 +184,7 @@ def issue(
         kind=kind,
         purchase_order_id=purchase_order_id,
         po_number=po_number,
+        subscription_id=subscription_id,
         lines=[
             InvoiceLine(
                 description=line.description,
@@ -201,6 +203,77 @@ def issue(
 # -- paying -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """How an amount is paid: credit first, then what the card was charged."""
+
+    credit: Decimal
+    charged: Decimal
+    reference: str = ""
+
+
+def _collect(
+    session: orm.Session,
+    processor: PaymentProcessor,
+    account: Account,
+    total: Decimal,
+    description: str,
+    invoice_id: int | None = None,
+    idempotency_key: str | None = None,
+) -> Settlement:
+    """Charge the card what the credit does not cover; a decline is recorded and raised."""
+    credit = min(credit_of(session, account.id), total)
+    to_charge = total - credit
+    if to_charge <= 0:
+        return Settlement(credit, ZERO)
+    method = session.scalar(sa.select(PaymentMethod).where(PaymentMethod.account_id == account.id))
+    if method is None or method.kind != "card":
+        raise PaymentDeclined(str(DECLINES["no_card"]))
+    # Once per step and card: the same step with a new card is a new attempt.
+    key = f"{idempotency_key}:{method.processor_token}" if idempotency_key else None
+    charge = processor.charge(method.processor_token, to_charge, account.currency, description, key)
+    if not charge.approved:
+        session.add(
+            Payment(
+                account_id=account.id,
+                invoice_id=invoice_id,
+                amount=to_charge,
+                currency=account.currency,
+                status="declined",
+                decline_code=charge.decline_code,
+            )
+        )
+        raise PaymentDeclined(str(DECLINES.get(charge.decline_code, DECLINES["card_declined"])))
+    return Settlement(credit, to_charge, charge.reference)
+
+
+def _record(session: orm.Session, account: Account, invoice: Invoice, paid: Settlement) -> None:
+    if paid.credit > 0:
+        session.add(
+            BalanceTransaction(
+                account_id=account.id,
+                amount=-paid.credit,
+                currency=account.currency,
+                kind="applied_to_invoice",
+                invoice_id=invoice.id,
+                description=invoice.number,
+            )
+        )
+    if paid.charged > 0:
+        session.add(
+            Payment(
+                account_id=account.id,
+                invoice_id=invoice.id,
+                amount=paid.charged,
+                currency=account.currency,
+                status="succeeded",
+                reference=paid.reference,
+            )
+        )
+    invoice.credit_applied, invoice.amount_paid = paid.credit, paid.charged
+    invoice.status = "paid"
+
+
 def pay_now(
     session: orm.Session,
     processor: PaymentProcessor,
@@ -208,54 +281,28 @@ def pay_now(
     drafted: Draft,
     kind: str,
     description: str,
+    subscription_id: int | None = None,
+    issued_on: date | None = None,
+    idempotency_key: str | None = None,
 ) -> Invoice:
     """Issue the draft and settle it at once: the account's credit first, then the card on
     file. A decline records the processor's answer and raises PaymentDeclined before anything
-    else is written (the caller keeps that record and drops the rest)."""
-    credit = min(credit_of(session, account.id), drafted.total)
-    to_charge = drafted.total - credit
-    reference = ""
-    if to_charge > 0:
-        method = session.scalar(
-            sa.select(PaymentMethod).where(PaymentMethod.account_id == account.id)
-        )
-        if method is None or method.kind != "card":
-            raise PaymentDeclined(str(DECLINES["no_card"]))
-        charge = processor.charge(method.processor_token, to_charge, account.currency, description)
-        if not charge.approved:
-            session.add(
-                Payment(
-                    account_id=account.id,
-                    amount=to_charge,
-                    currency=account.currency,
-                    status="declined",
-                    decline_code=charge.decline_code,
-                )
-            )
-            raise PaymentDeclined(str(DECLINES.get(charge.decline_code, DECLINES["card_declined"])))
-        reference = charge.reference
-    invoice = issue(session, account, drafted, kind)
-    if credit > 0:
-        session.add(
-            BalanceTransaction(
-                account_id=account.id,
-                amount=-credit,
-                currency=account.currency,
-                kind="applied_to_invoice",
-                invoice_id=invoice.id,
-                description=invoice.number,
-            )
-        )
-    if to_charge > 0:
-        session.add(
-            Payment(
-                account_id=account.id,
-                invoice_id=invoice.id,
-                amount=to_charge,
-                currency=account.currency,
-                status="succeeded",
-                reference=reference,
-            )
-        )
-    invoice.credit_applied, invoice.amount_paid, invoice.status = credit, to_charge, "paid"
+    else is written (the caller keeps that record and drops the rest). `idempotency_key` goes
+    to the processor: a step retried after its charge but before its commit is charged once."""
+    paid = _collect(
+        session, processor, account, drafted.total, description, idempotency_key=idempotency_key
+    )
+    invoice = issue(
+        session, account, drafted, kind, issued_on=issued_on, subscription_id=subscription_id
+    )
+    _record(session, account, invoice, paid)
     return invoice
+
+
+def pay_open(
+    session: orm.Session, processor: PaymentProcessor, account: Account, invoice: Invoice
+) -> None:
+    """Settle an open invoice now (a past-due renewal once the card is fixed); a decline is
+    recorded against it and raised, and it stays open."""
+    paid = _collect(session, processor, account, invoice.total, invoice.number, invoice.id)
+    _record(session, account, invoice, paid)

@@ -23,6 +23,7 @@ from portal.billing_centre.proration import (
     Refusal,
     preview_change,
 )
+from portal.db import row_id
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.i18n import _l
 from portal.models import Account, AuditEntry, Plan, Subscription, User
@@ -75,10 +76,8 @@ def get_subscription(session: orm.Session, user: User, subscription_id: Any) -> 
 def subscription_of_account(
     session: orm.Session, account_id: int, subscription_id: Any
 ) -> Subscription:
-    try:
-        subscription = session.get(Subscription, int(subscription_id))
-    except (TypeError, ValueError, OverflowError):
-        subscription = None
+    wanted = row_id(subscription_id)
+    subscription = session.get(Subscription, wanted) if wanted is not None else None
     if subscription is None or subscription.account_id != account_id:
         raise NotFound(str(_l("No such subscription.")))
     return subscription
@@ -195,7 +194,15 @@ def change_now(
         raise Conflict(refusal_text(result.error), {"change": refusal_text(result.error)})
     if result.amount_due > 0:
         line = _change_line(target, result.amount_due)
-        pay_now(session, processor, account, draft(account, [line]), "charge", line.description)
+        pay_now(
+            session,
+            processor,
+            account,
+            draft(account, [line]),
+            "charge",
+            line.description,
+            subscription_id=subscription.id,
+        )
     _apply(session, account, subscription, target, result, actor_id=user.id)
     return subscription
 
@@ -224,7 +231,8 @@ def apply_approved_change(
             account,
             draft(account, [_change_line(target, result.amount_due)]),
             "charge",
-            po_number=po_number_in_force(session, account),
+            po_number=po_number_in_force(session, account, subscription.plan.name),
+            subscription_id=subscription.id,
         ).id
     _apply(session, account, subscription, target, result, actor_id=actor_id)
     return {
@@ -259,17 +267,23 @@ def _apply(
     audit(session, account, actor_id, "subscription.changed", subscription, before)
 
 
-def po_number_in_force(session: orm.Session, account: Account) -> str | None:
-    """The number of the account's newest purchase order, as it reads today."""
+def po_number_in_force(
+    session: orm.Session, account: Account, product: str | None = None
+) -> str | None:
+    """The number, as it reads today, of the account's newest purchase order that orders
+    `product` (else of its newest purchase order)."""
     from portal.models import PurchaseOrder
 
-    po = session.scalar(
-        sa.select(PurchaseOrder)
-        .where(PurchaseOrder.account_id == account.id)
-        .order_by(PurchaseOrder.id.desc())
-        .limit(1)
+    orders = list(
+        session.scalars(
+            sa.select(PurchaseOrder)
+            .where(PurchaseOrder.account_id == account.id)
+            .order_by(PurchaseOrder.id.desc())
+        )
     )
-    return po.current.po_number if po is not None else None
+    ordering = [po for po in orders if any(line.product == product for line in po.current.lines)]
+    chosen = (ordering or orders)[:1]
+    return chosen[0].current.po_number if chosen else None
 
 
 def audit(

@@ -4,9 +4,10 @@ the way its documentation says. Only what a processor token gives back is ever s
 from __future__ import annotations
 
 import secrets
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from portal import clock
 
@@ -16,6 +17,8 @@ SANDBOX_CARDS = {
     "5555555555554444": ("mastercard", "approved"),
     "378282246310005": ("amex", "approved"),
     "4000000000000002": ("visa", "card_declined"),
+    # Saved like any card, then declines every charge (Stripe's 0341): renewals go past due.
+    "4000000000000341": ("visa", "card_declined"),
     "4000000000009995": ("visa", "insufficient_funds"),
 }
 DECLINING_TOKENS = {"card_declined", "insufficient_funds"}
@@ -49,8 +52,16 @@ class PaymentProcessor(Protocol):
     def tokenize(self, number: str, exp_month: int, exp_year: int, cvc: str) -> CardToken: ...
 
     def charge(
-        self, token: str, amount: Decimal, currency: str, description: str
-    ) -> ChargeResult: ...
+        self,
+        token: str,
+        amount: Decimal,
+        currency: str,
+        description: str,
+        idempotency_key: str | None = None,
+    ) -> ChargeResult:
+        """Charge once per `idempotency_key`: sent again (a retried step whose first answer
+        was lost), it answers the first charge and charges nothing more, as Stripe does."""
+        ...
 
 
 def luhn_valid(number: str) -> bool:
@@ -78,7 +89,31 @@ class SandboxProcessor:
         token = f"tok_{outcome}_{secrets.token_hex(8)}"
         return CardToken(token, brand, number[-4:], exp_month, exp_year)
 
-    def charge(self, token: str, amount: Decimal, currency: str, description: str) -> ChargeResult:
+    # What the processor remembers, across every worker of this process (a real processor is
+    # one service for all of them).
+    _answered: ClassVar[dict[str, ChargeResult]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    charges: ClassVar[list[tuple[str | None, Decimal]]] = []
+
+    def charge(
+        self,
+        token: str,
+        amount: Decimal,
+        currency: str,
+        description: str,
+        idempotency_key: str | None = None,
+    ) -> ChargeResult:
+        with self._lock:
+            if idempotency_key is not None and idempotency_key in self._answered:
+                return self._answered[idempotency_key]
+            result = self._charge(token, amount)
+            if result.approved:
+                self.charges.append((idempotency_key, amount))
+            if idempotency_key is not None:
+                self._answered[idempotency_key] = result
+            return result
+
+    def _charge(self, token: str, amount: Decimal) -> ChargeResult:
         outcome = token.split("_")[1] if token.startswith("tok_") else "card_declined"
         if outcome == "approved" or amount <= 0:
             return ChargeResult(True, reference=f"ch_{secrets.token_hex(8)}")

@@ -4,14 +4,21 @@ cancellation undone, reactivated after expiry."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
 from portal import clock
-from portal.billing_centre.ledger import Line, draft, pay_now
-from portal.billing_centre.operations import account_of, audit, plan_named, price_of
+from portal.billing_centre.ledger import Draft, Line, draft, issue, pay_now
+from portal.billing_centre.operations import (
+    account_of,
+    audit,
+    plan_named,
+    po_number_in_force,
+    price_of,
+)
 from portal.billing_centre.payments import PaymentProcessor
 from portal.billing_centre.proration import (
     MAX_SEATS,
@@ -21,14 +28,45 @@ from portal.billing_centre.proration import (
 )
 from portal.errors import Conflict, Forbidden, ValidationFailed
 from portal.i18n import _l
-from portal.models import Account, Plan, Subscription, User
+from portal.models import Account, Invoice, Plan, Subscription, User
+
+# How an account pays a new period: a standard account's card now, a Corporate account's
+# invoice to its purchase order (net 30). Given the draft and the subscription it is for.
+Bill = Callable[[Draft, int | None], Invoice]
+
+
+def card_bill(session: orm.Session, processor: PaymentProcessor, account: Account) -> Bill:
+    def bill(drafted: Draft, subscription_id: int | None) -> Invoice:
+        description = drafted.lines[0].description
+        return pay_now(session, processor, account, drafted, "charge", description, subscription_id)
+
+    return bill
+
+
+def invoice_bill(session: orm.Session, account: Account, product: str) -> Bill:
+    def bill(drafted: Draft, subscription_id: int | None) -> Invoice:
+        number = po_number_in_force(session, account, product)
+        return issue(
+            session, account, drafted, "charge", po_number=number, subscription_id=subscription_id
+        )
+
+    return bill
 
 
 def add_subscription(
     session: orm.Session, processor: PaymentProcessor, user: User, body: dict[str, Any]
 ) -> Subscription:
-    """A new subscription, usable once its first period is paid."""
+    """A standard account's new subscription, usable once its first period is paid."""
     account = standard_account(session, user)
+    return add_for(
+        session, account, user.id, body, lambda plan: card_bill(session, processor, account)
+    )
+
+
+def addition_of(
+    session: orm.Session, account: Account, body: dict[str, Any]
+) -> tuple[Plan, int, str]:
+    """The plan, seats and period of a new subscription, or why not (the fields at fault)."""
     plan = plan_named(session, body.get("plan"), account.currency)
     seats, period = (
         body.get("seats"),
@@ -40,13 +78,25 @@ def add_subscription(
     if not isinstance(seats, int) or isinstance(seats, bool) or not 1 <= seats <= MAX_SEATS:
         errors["seats"] = str(_l("Seats must be between 1 and %(max)d.", max=MAX_SEATS))
     if not isinstance(period, str) or period not in PERIOD_MONTHS:
-        errors["period"] = str(_l("Monthly or annual."))
+        errors["period"] = str(_l("One of: %(periods)s.", periods=", ".join(PERIOD_MONTHS)))
     if errors:
         raise ValidationFailed(str(_l("Please correct the highlighted fields.")), errors)
-    assert plan is not None and isinstance(seats, int)
+    assert plan is not None and isinstance(seats, int) and isinstance(period, str)
     refuse_a_second_of(session, account.id, plan)
+    return plan, seats, period
+
+
+def add_for(
+    session: orm.Session,
+    account: Account,
+    actor_id: int | None,
+    body: dict[str, Any],
+    billing: Callable[[Plan], Bill],
+) -> Subscription:
+    """A new subscription of the account, its first period billed as the account pays."""
+    plan, seats, period = addition_of(session, account, body)
     line = period_line(plan, seats, period)
-    pay_now(session, processor, account, draft(account, [line]), "charge", line.description)
+    invoice = billing(plan)(draft(account, [line]), None)
     subscription = Subscription(
         account_id=account.id,
         plan_id=plan.id,
@@ -59,7 +109,8 @@ def add_subscription(
     )
     session.add(subscription)
     session.flush()
-    audit(session, account, user.id, "subscription.added", subscription, {})
+    invoice.subscription_id = subscription.id
+    audit(session, account, actor_id, "subscription.added", subscription, {})
     return subscription
 
 
@@ -105,19 +156,46 @@ def standard_account(session: orm.Session, user: User) -> Account:
     return account
 
 
+def change_period(
+    session: orm.Session, user: User, subscription: Subscription, period: Any
+) -> None:
+    """A standard account's billing period, from its next renewal on (nothing is charged now)."""
+    account = standard_account(session, user)
+    if not isinstance(period, str) or period not in PERIOD_MONTHS:
+        message = _l("One of: %(periods)s.", periods=", ".join(PERIOD_MONTHS))
+        raise ValidationFailed(
+            str(_l("Please correct the highlighted fields.")), {"period": str(message)}
+        )
+    if subscription.status not in ("active", "past_due"):
+        raise Conflict(str(_l("Only an active subscription can be changed.")))
+    before = {"period": subscription.next_period or subscription.period}
+    subscription.next_period = None if period == subscription.period else period
+    subscription.updated_at = clock.now()
+    audit(session, account, user.id, "subscription.period_changed", subscription, before)
+
+
 def cancel_subscription(
     session: orm.Session, user: User, subscription: Subscription
 ) -> Subscription:
-    """Pending cancellation: usable to the end of the period, then ended by a durable timer."""
-    account = standard_account(session, user)
+    """Pending cancellation: usable to the end of the period, then ended by its workflow."""
+    return cancel_for(session, standard_account(session, user), user.id, subscription)
+
+
+def check_cancel(subscription: Subscription) -> None:
     if subscription.status != "active":
         raise Conflict(str(_l("Only an active subscription can be cancelled.")))
+
+
+def cancel_for(
+    session: orm.Session, account: Account, actor_id: int | None, subscription: Subscription
+) -> Subscription:
+    check_cancel(subscription)
     subscription.status = "pending_cancellation"
     subscription.updated_at = clock.now()
     audit(
         session,
         account,
-        user.id,
+        actor_id,
         "subscription.cancel_requested",
         subscription,
         {"status": "active"},
@@ -126,16 +204,25 @@ def cancel_subscription(
 
 
 def undo_cancel(session: orm.Session, user: User, subscription: Subscription) -> Subscription:
-    account = standard_account(session, user)
+    return undo_cancel_for(session, standard_account(session, user), user.id, subscription)
+
+
+def check_undo_cancel(session: orm.Session, account: Account, subscription: Subscription) -> None:
     if subscription.status != "pending_cancellation":
         raise Conflict(str(_l("This subscription is not pending cancellation.")))
     refuse_a_second_of(session, account.id, subscription.plan, other_than=subscription.id)
+
+
+def undo_cancel_for(
+    session: orm.Session, account: Account, actor_id: int | None, subscription: Subscription
+) -> Subscription:
+    check_undo_cancel(session, account, subscription)
     subscription.status = "active"
     subscription.updated_at = clock.now()
     audit(
         session,
         account,
-        user.id,
+        actor_id,
         "subscription.cancel_undone",
         subscription,
         {"status": "pending_cancellation"},
@@ -148,18 +235,33 @@ def reactivate(
 ) -> Subscription:
     """An expired (or ended) subscription comes back for a new period, once paid."""
     account = standard_account(session, user)
+    bill = card_bill(session, processor, account)
+    return reactivate_for(session, account, user.id, subscription, bill)
+
+
+def check_reactivate(session: orm.Session, account: Account, subscription: Subscription) -> None:
     if subscription.status not in ("expired", "cancelled"):
         raise Conflict(str(_l("Only an expired or cancelled subscription can be reactivated.")))
     refuse_a_second_of(session, account.id, subscription.plan, other_than=subscription.id)
+
+
+def reactivate_for(
+    session: orm.Session,
+    account: Account,
+    actor_id: int | None,
+    subscription: Subscription,
+    bill: Bill,
+) -> Subscription:
+    check_reactivate(session, account, subscription)
+    before = {"status": subscription.status}
     line = period_line(subscription.plan, subscription.seats, subscription.period)
-    pay_now(session, processor, account, draft(account, [line]), "charge", line.description)
+    bill(draft(account, [line]), subscription.id)
     subscription.status = "active"
+    subscription.past_due_since = None
     subscription.period_start = clock.today()
     subscription.next_billing_date = next_period_end(clock.today(), subscription.period)
     subscription.updated_at = clock.now()
-    audit(
-        session, account, user.id, "subscription.reactivated", subscription, {"status": "expired"}
-    )
+    audit(session, account, actor_id, "subscription.reactivated", subscription, before)
     return subscription
 
 

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from portal.billing_centre import actions, cards, writes
 from portal.billing_centre import operations as billing
 from portal.billing_centre.api import processor
-from portal.billing_centre.forms import AddForm, CardForm, ChangeForm
+from portal.billing_centre.forms import AddForm, CardForm, ChangeForm, PeriodForm
 from portal.billing_centre.invoices import get_invoice, invoice_years, invoices_of, payments_of
 from portal.billing_centre.ledger import credit_moves_of, credit_of
 from portal.billing_centre.statements import invoice_pdf
@@ -27,6 +27,7 @@ from portal.web.auth import billing_contact_required, current
 from portal.web.extensions import get_bridge, get_session, get_settings
 from portal.web.feedback import report
 from portal.web.forms import ONE_TIME_TOKEN, ConfirmForm, posted_one_time_token
+from portal.web.template_helpers import frequency_label
 from workflows.lifecycle import RequestType
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
@@ -42,6 +43,12 @@ def _change_form(subscription: Subscription, posted: bool = False) -> ChangeForm
     form.tier.choices = [("", _("Keep %(tier)s", tier=subscription.plan.tier))] + [
         (plan.tier, plan.tier) for plan in tiers if plan.id != subscription.plan_id
     ]
+    return form
+
+
+def _period_form(subscription: Subscription) -> PeriodForm:
+    form = PeriodForm(prefix=f"p{subscription.id}", formdata=None)
+    form.period.data = subscription.next_period or subscription.period
     return form
 
 
@@ -67,6 +74,7 @@ def subscriptions() -> ResponseReturnValue:
         "billing_centre/subscriptions.html",
         items=items,
         change_forms={item.id: _change_form(item) for item in items},
+        period_forms={item.id: _period_form(item) for item in items},
         add_form=_add_form(),
         button=ConfirmForm(),
         corporate=_is_corporate(),
@@ -109,7 +117,7 @@ def _page_write(account_id: int, write: Callable[[], Outcome]) -> Outcome | None
         if key not in ("csrf_token", ONE_TIME_TOKEN)
     }
     try:
-        return writes.run(
+        outcome = writes.run(
             get_session(),
             current(),
             account_id,
@@ -120,6 +128,27 @@ def _page_write(account_id: int, write: Callable[[], Outcome]) -> Outcome | None
     except PortalError as error:
         report(error)
         return None
+    actions.tell_changed(get_session(), get_bridge(), get_settings().timers, outcome)
+    return outcome
+
+
+def _ask_a_technician(payload: dict[str, object]) -> ResponseReturnValue:
+    """A Corporate account's change is a `subscription_change` request a technician approves."""
+    try:
+        created = submit_request(
+            get_session(),
+            get_bridge(),
+            get_settings().timers,
+            current(),
+            RequestType.SUBSCRIPTION_CHANGE,
+            {**payload, "reason": ""},
+            posted_one_time_token(),
+        )
+    except PortalError as error:
+        report(error)
+        return redirect(url_for("billing.subscriptions"))
+    flash(_("A technician will apply this change: request #%(id)d.", id=created.id), "success")
+    return redirect(url_for("billing_requests.detail", request_id=created.id))
 
 
 @bp.post("/subscriptions/<int:subscription_id>/change")
@@ -133,28 +162,33 @@ def change(subscription_id: int) -> ResponseReturnValue:
     if request.form.get("seats", "").isdigit():
         body["seats"] = int(request.form["seats"])
     if _is_corporate():
-        payload = {"subscription_id": subscription.id, **body, "reason": ""}
-        try:
-            created = submit_request(
-                session,
-                get_bridge(),
-                get_settings().timers,
-                user,
-                RequestType.SUBSCRIPTION_CHANGE,
-                payload,
-                posted_one_time_token(),
-            )
-        except PortalError as error:
-            report(error)
-            return redirect(url_for("billing.subscriptions"))
-        flash(_("A technician will apply this change: request #%(id)d.", id=created.id), "success")
-        return redirect(url_for("billing_requests.detail", request_id=created.id))
+        return _ask_a_technician({"subscription_id": subscription.id, **body})
     outcome = _page_write(
         subscription.account_id,
         lambda: actions.change(session, processor(), user, subscription, body),
     )
     if outcome is not None:
         flash(_("Your subscription is changed."), "success")
+    return redirect(url_for("billing.subscriptions"))
+
+
+@bp.post("/subscriptions/<int:subscription_id>/period")
+@billing_contact_required
+def change_period(subscription_id: int) -> ResponseReturnValue:
+    session, user = get_session(), current()
+    subscription = billing.get_subscription(session, user, subscription_id)
+    form = PeriodForm(prefix=f"p{subscription.id}")
+    if not form.validate_on_submit():
+        flash(_("Please correct the highlighted fields."), "error")
+        return redirect(url_for("billing.subscriptions"))
+    period = form.period.data
+    outcome = _page_write(
+        subscription.account_id,
+        lambda: actions.change_period(session, user, subscription, period),
+    )
+    if outcome is not None:
+        label = frequency_label(outcome.body["next_period"])
+        flash(_("Billed %(period)s from the next renewal.", period=label), "success")
     return redirect(url_for("billing.subscriptions"))
 
 
@@ -165,12 +199,17 @@ def act(subscription_id: int, verb: str) -> ResponseReturnValue:
     # Another account's subscription is a 404 whatever else is wrong with the request.
     subscription = billing.get_subscription(session, user, subscription_id)
     writes_by_verb: dict[str, Callable[[], Outcome]] = {
-        "cancel": lambda: actions.cancel(session, get_bridge(), user, subscription),
+        "cancel": lambda: actions.cancel(
+            session, get_bridge(), get_settings().timers, user, subscription
+        ),
         "undo-cancel": lambda: actions.undo_cancel(session, user, subscription),
         "reactivate": lambda: actions.reactivate(session, processor(), user, subscription),
     }
     if verb not in writes_by_verb or not ConfirmForm().validate_on_submit():
         return redirect(url_for("billing.subscriptions"))
+    if _is_corporate():
+        action = verb.replace("-", "_")
+        return _ask_a_technician({"action": action, "subscription_id": subscription.id})
     outcome = _page_write(subscription.account_id, writes_by_verb[verb])
     if outcome is not None and verb == "cancel":
         until = format_day(date.fromisoformat(outcome.body["next_billing_date"]))
@@ -190,6 +229,8 @@ def add() -> ResponseReturnValue:
         flash(_("Please correct the highlighted fields."), "error")
         return redirect(url_for("billing.subscriptions"))
     body = form.body()
+    if _is_corporate():
+        return _ask_a_technician({"action": "add", **body})
     outcome = _page_write(
         billing.account_of(session, user).id,
         lambda: actions.add(session, processor(), user, body),
@@ -212,7 +253,7 @@ def payment_method() -> ResponseReturnValue:
             "cvc": form.cvc.data,
         }
         try:
-            writes.run(
+            outcome = writes.run(
                 session,
                 user,
                 billing.account_of(session, user).id,
@@ -221,6 +262,7 @@ def payment_method() -> ResponseReturnValue:
                 writes.fingerprint(request.path, body["number"][-4:], body["exp_month"]),
                 lambda: actions.save_card(session, processor(), user, body),
             )
+            actions.tell_changed(session, get_bridge(), get_settings().timers, outcome)
         except PortalError as error:
             report(error, form, {"expiry": "exp_month"})
             status = error.status

@@ -16,18 +16,18 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import exc, orm
 
-from portal import clock
 from portal.billing_centre.ledger import PaymentDeclined
 from portal.errors import Conflict, PortalError
 from portal.i18n import _l
 from portal.models import Account, IdempotencyKey, User
 
+T = TypeVar("T")
 LEASE = timedelta(seconds=60)
 # How long a request waits for the answer of its twin (same key) still running.
 WAIT_FOR_TWIN = 10.0
@@ -80,7 +80,11 @@ def run(
     try:
         token = _claim(session, account_id)
         if key:
-            session.add(IdempotencyKey(user_id=user.id, key=key, fingerprint=print_))
+            session.add(
+                IdempotencyKey(
+                    user_id=user.id, key=key, fingerprint=print_, created_at=datetime.now(UTC)
+                )
+            )
         session.commit()
     except (Conflict, exc.IntegrityError):
         # Busy: maybe with this very key, sent twice at once (a double click): its answer.
@@ -123,7 +127,7 @@ def _earlier_answer(session: orm.Session, user: User, key: str, print_: str) -> 
         message = _l("This idempotency key was used for another request; use a new key.")
         raise KeyReused(str(message), {"idempotency_key": str(message)})
     if earlier.status is None:
-        if earlier.created_at > clock.now() - ABANDONED_AFTER:
+        if earlier.created_at > datetime.now(UTC) - ABANDONED_AFTER:
             raise Conflict(str(BUSY))
         session.delete(earlier)
         session.flush()
@@ -142,7 +146,9 @@ def _key_row(session: orm.Session, user: User, key: str) -> IdempotencyKey | Non
 
 
 def _claim(session: orm.Session, account_id: int) -> str:
-    token, now = secrets.token_hex(16), clock.now()
+    # Real time, not business time: a lease must expire for everyone at once, whatever
+    # sandbox clock each writer runs at.
+    token, now = secrets.token_hex(16), datetime.now(UTC)
     claimed = session.execute(
         sa.update(Account)
         .where(
@@ -180,9 +186,30 @@ def _finish(
             session.delete(row)
         elif row is not None and outcome is not None:
             row.status, row.body = outcome.status, outcome.body
+    _release(session, account_id, token)
+
+
+def _release(session: orm.Session, account_id: int, token: str) -> None:
+    """Give the lease back, committing what the write did (or nothing, after a rollback)."""
     session.execute(
         sa.update(Account)
         .where(Account.id == account_id, Account.billing_lease_token == token)
         .values(billing_lease_token=None, billing_lease_until=None)
     )
     session.commit()
+
+
+def under_lease(session: orm.Session, account_id: int, write: Callable[[], T]) -> T:
+    """A write of the system's (a renewal, a reminder) under the account's lease; Conflict
+    while someone else holds it (the workflow's activity then tries again). Commits."""
+    token = _claim(session, account_id)
+    session.commit()
+    session.expire_all()
+    try:
+        result = write()
+    except BaseException:
+        session.rollback()
+        _release(session, account_id, token)
+        raise
+    _release(session, account_id, token)
+    return result

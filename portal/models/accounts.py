@@ -29,6 +29,10 @@ class Account(Base):
     # others are refused at once (portal/billing_centre/writes.py).
     billing_lease_token: Mapped[str | None] = mapped_column(sa.String(32))
     billing_lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The sandbox clock (development): how far this account's business time is ahead.
+    clock_shift_seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # Who else receives the account's invoices by mail, beside the billing contact.
+    invoice_recipients: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     billing_contact_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", use_alter=True, ondelete="SET NULL")
     )

@@ -28,14 +28,21 @@ class Subscription(Base):
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plans.id"))
     seats: Mapped[int]
-    period: Mapped[str] = mapped_column(sa.String(10))  # "monthly" or "annual"
+    # "monthly", "quarterly", "semiannual" or "annual" (proration.PERIOD_MONTHS)
+    period: Mapped[str] = mapped_column(sa.String(10))
     period_start: Mapped[date]
     next_billing_date: Mapped[date]
+    # The period the next renewal starts (a frequency change waits for it), then `period`.
+    next_period: Mapped[str | None] = mapped_column(sa.String(10))
+    # active, pending_cancellation, past_due, expired, cancelled
     status: Mapped[str] = mapped_column(sa.String(30), default="active")
+    # The renewal whose payment failed, while past due: dunning counts from it.
+    past_due_since: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
     plan: Mapped[Plan] = orm.relationship()
+    account: Mapped[Account] = orm.relationship()
 
 
 class PaymentMethod(Base):
@@ -74,6 +81,8 @@ class Invoice(Base):
     purchase_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("purchase_orders.id"))
     # The PO number in force when it was issued (a later revision does not change it).
     po_number: Mapped[str | None] = mapped_column(sa.String(64))
+    # The subscription a renewal or a charge is for.
+    subscription_id: Mapped[int | None] = mapped_column(sa.ForeignKey("subscriptions.id"))
 
     lines: Mapped[list[InvoiceLine]] = orm.relationship(
         back_populates="invoice", order_by="InvoiceLine.id", cascade="all, delete-orphan"

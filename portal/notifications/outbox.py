@@ -16,7 +16,7 @@ from portal.notifications.recipients import addressees
 from workflows.messages import QueueNotificationInput
 
 
-def _configured_base_url() -> str:
+def configured_base_url() -> str:
     # The worker's activities may not hand their settings down; read the same variable.
     return os.environ.get("PORTAL_BASE_URL", "").strip().rstrip("/") or Settings.base_url
 
@@ -33,7 +33,7 @@ def queue_notification(
     audience = EVENTS[event].tells
     if audience is None:
         return 0
-    composer = Composer(session, request, notification, event, base_url or _configured_base_url())
+    composer = Composer(session, request, notification, event, base_url or configured_base_url())
     queued = 0
     for to in addressees(session, request, notification, audience):
         key = f"{request.id}:{request.version}:{event}:{to.key}"

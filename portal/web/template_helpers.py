@@ -11,7 +11,7 @@ from flask_babel import format_currency, format_datetime, format_timedelta, get_
 from portal.billing_requests.events import EVENTS, STATUS_LABELS, event_of
 from portal.billing_requests.kinds import kind_of, with_forms
 from portal.billing_requests.kinds.frequency_change import FREQUENCY_LABELS
-from portal.i18n import _l
+from portal.i18n import _l, format_day
 from portal.web.extensions import settings_of
 from portal.web.forms import one_time_token
 from workflows.lifecycle import OPEN_STATUSES, Status
@@ -68,6 +68,7 @@ def init_app(app: Flask) -> None:
         field_label=field_label,
         frequency_label=frequency_label,
         money=money,
+        format_day=format_day,
         duration=duration,
         when=when,
         get_locale=get_locale,

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
+from temporalio.testing import WorkflowEnvironment
 
 from activities.worker import build_worker
 from portal.config import Settings, TemporalSettings, TimerSettings
@@ -36,7 +36,8 @@ from portal.devserver import temporal_binary
 from portal.migrate import upgrade
 from tests.replay.recording import Api, RecordingError, Run
 from tests.replay.scenarios.catalogue import SCENARIOS, Scenario
-from workflows.search import ALL_KEYS, dev_server_flags
+from tests.support import time_skipping_server
+from workflows.search import ALL_KEYS
 
 HERE = Path(__file__).resolve().parent
 TASK_QUEUE = "record-histories"
@@ -90,16 +91,7 @@ def settings_for(database_url: str, address: str, data_dir: Path, attempts: int)
 async def start_server(time_skipping: bool) -> WorkflowEnvironment:
     if time_skipping:
         # Virtual time moves only when a path fast-forwards it, never on its own.
-        return await WorkflowEnvironment.start_time_skipping_v2(
-            ts_config=TimeSkippingConfig(enabled=False),
-            dev_server_existing_path=temporal_binary(),
-            dev_server_extra_args=[
-                "--headless",
-                "--dynamic-config-value",
-                "frontend.WorkflowTimeSkippingEnabled=true",
-                *dev_server_flags(),
-            ],
-        )
+        return await time_skipping_server()
     return await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(),
         search_attributes=ALL_KEYS,

@@ -18,11 +18,11 @@ from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 from workflows.lifecycle import RequestType
 from workflows.request_process import RequestProcess
 from workflows.request_workflow import RequestWorkflow
-from workflows.subscription_workflow import SubscriptionEndWorkflow
+from workflows.subscription_workflow import SubscriptionEndWorkflow, SubscriptionWorkflow
 
 HERE = Path(__file__).resolve().parent
 HISTORIES = sorted(HERE.glob("*.json"))
-WORKFLOWS = [RequestWorkflow, SubscriptionEndWorkflow]
+WORKFLOWS = [RequestWorkflow, SubscriptionWorkflow, SubscriptionEndWorkflow]
 
 
 def load(path: Path) -> WorkflowHistory:

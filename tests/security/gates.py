@@ -121,7 +121,10 @@ GATES: dict[str, Gate] = {
     "billing.subscriptions": CONTACT_PAGE,
     "billing.preview": CONTACT_PAGE,
     "billing.change": CONTACT_PAGE,  # a Corporate account's change becomes a request
-    "billing.act": CONTACT_PAGE,  # cancel, undo, reactivate: refused to Corporate with a message
+    "billing.act": CONTACT_PAGE,  # cancel, reactivate: a Corporate account's become requests
+    "billing.change_period": CONTACT_PAGE,  # refused to Corporate (a frequency-change request)
+    "sandbox.move": CONTACT_PAGE,  # development only: the test settings are development
+    "accounts.invoice_recipients": CONTACT_PAGE,
     "billing.add": CONTACT_PAGE,
     "billing.payment_method": CONTACT_PAGE,
     "billing.history": CONTACT_PAGE,
@@ -135,6 +138,7 @@ GATES: dict[str, Gate] = {
     # API: identity
     "api.me": Gate(UNAUTHORIZED, PASS, PASS, PASS),
     "api.account": Gate(UNAUTHORIZED, PASS, PASS, NOT_FOUND),  # staff belong to no account
+    "api.invoice_recipients": CONTACT_API,
     # API: requests
     "api.submit": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS, only={"standard_contact": FORBIDDEN}),
     "api.list_requests": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS),
@@ -156,18 +160,21 @@ GATES: dict[str, Gate] = {
     "api.task_action": STAFF_API,
     # API: billing centre
     "billing_api.subscriptions": CONTACT_API,
-    "billing_api.add": STANDARD_ONLY_API,
+    "billing_api.add": CONTACT_API,  # a Corporate account's becomes a request
     "billing_api.preview": CONTACT_API,
     "billing_api.change": CONTACT_API,  # a Corporate account's change becomes a request
-    "billing_api.cancel": STANDARD_ONLY_API,
-    "billing_api.undo_cancel": STANDARD_ONLY_API,
-    "billing_api.reactivate": STANDARD_ONLY_API,
+    "billing_api.cancel": CONTACT_API,  # a Corporate account's becomes a request
+    "billing_api.undo_cancel": CONTACT_API,  # a Corporate account's becomes a request
+    "billing_api.reactivate": CONTACT_API,  # a Corporate account's becomes a request
     "billing_api.invoices": CONTACT_API,
     # Staff read any invoice by its id (they answer invoice questions), list none.
     "billing_api.invoice": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS),
     "billing_api.invoice_pdf_file": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS),
     "billing_api.payment_method": CONTACT_API,
     "billing_api.balance": CONTACT_API,
+    # The sandbox clock: a contact's own account; staff name one (none named here: 404).
+    "billing_api.sandbox_clock": Gate(UNAUTHORIZED, FORBIDDEN, PASS, NOT_FOUND),
+    "billing_api.move_sandbox_clock": Gate(UNAUTHORIZED, FORBIDDEN, PASS, NOT_FOUND),
     "billing_api.payments": CONTACT_API,
     "billing_api.save_payment_method": STANDARD_ONLY_API,  # Corporate accounts pay by invoice
 }

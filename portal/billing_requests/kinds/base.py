@@ -121,6 +121,11 @@ class RequestKind:
         """Make the change, once: a retried activity finds what it did before."""
         raise NotImplementedError
 
+    def subscriptions_changed(self, result: dict[str, Any]) -> list[int]:
+        """The subscriptions whose workflow must read them again once the change is committed
+        (one added or reactivated starts its life)."""
+        return []
+
     def lapse(self, session: orm.Session, result: dict[str, Any]) -> Event | None:
         """End what a completed change handed out and left unused (see LAPSE in
         workflows/messages.py); the event to record, or None when nothing lapsed."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import orm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import Optional
@@ -15,9 +16,12 @@ from portal.billing_requests.kinds.base import FieldChange, RequestForm, Request
 from portal.billing_requests.kinds.fields import CHOOSE, FieldErrors
 from portal.config import Settings
 from portal.i18n import _, _l, format_day
-from portal.models import Account, AuditEntry, BillingRequest, User
+from portal.models import Account, AuditEntry, BillingRequest, Subscription, User
 from workflows.lifecycle import Event, RequestType, Status
 from workflows.messages import ApprovalPlan, ChangeInput
+
+# The subscriptions a frequency change concerns: those that still renew.
+LIVING = ("active", "pending_cancellation", "past_due")
 
 FREQUENCIES = ("annual", "semiannual", "quarterly", "monthly")
 FREQUENCY_LABELS = {
@@ -120,4 +124,28 @@ def apply_frequency_change(session: orm.Session, change: ChangeInput) -> dict[st
             )
         )
         account.billing_frequency = frequency
+    # The renewal of today (if it has not run yet) and every later one bill the new period.
+    for subscription in session.scalars(
+        sa.select(Subscription).where(
+            Subscription.account_id == account.id, Subscription.status.in_(LIVING)
+        )
+    ):
+        if subscription.period != frequency:
+            subscription.next_period = frequency
     return {"frequency": frequency, "effective_on": clock.today().isoformat()}
+
+
+def scheduled_frequency(session: orm.Session, account_id: int, on: date) -> str | None:
+    """The billing frequency a scheduled (approved) change makes the account's from `on`."""
+    scheduled = session.scalars(
+        sa.select(BillingRequest).where(
+            BillingRequest.account_id == account_id,
+            BillingRequest.type == RequestType.FREQUENCY_CHANGE,
+            BillingRequest.status == Status.SCHEDULED,
+        )
+    )
+    for request in scheduled:
+        effective = (request.result or {}).get("effective_on")
+        if effective and date.fromisoformat(str(effective)[:10]) <= on:
+            return str(request.payload["frequency"])
+    return None

@@ -7,15 +7,19 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
+from temporalio.exceptions import ApplicationError
 
 from portal.billing_centre import operations as billing
+from portal.billing_centre import subscriptions as lifecycle
 from portal.billing_requests.kinds.base import FieldChange, RequestKind
 from portal.billing_requests.kinds.fields import FieldErrors
 from portal.config import Settings
+from portal.errors import PortalError
 from portal.i18n import _l
-from portal.models import Account, AuditEntry, Subscription
+from portal.models import Account, AuditEntry, Invoice, Subscription
 from workflows.lifecycle import RequestType
 from workflows.messages import ChangeInput
+from workflows.request_process import REFUSED
 
 
 class SubscriptionChange(RequestKind):
@@ -37,30 +41,87 @@ class SubscriptionChange(RequestKind):
     ) -> dict[str, Any]:
         return apply_subscription_change(session, change)
 
+    def subscriptions_changed(self, result: dict[str, Any]) -> list[int]:
+        return [int(result["subscription_id"])] if result.get("subscription_id") else []
+
+
+# What a Corporate contact asks of a subscription; payloads from before `action` change seats
+# or tier.
+ACTIONS = ("change", "cancel", "undo_cancel", "add", "reactivate")
+ACTION_LABELS = {
+    "change": _l("Change seats or tier"),
+    "cancel": _l("Cancel at the end of the period"),
+    "undo_cancel": _l("Keep it (undo the cancellation)"),
+    "add": _l("Add a subscription"),
+    "reactivate": _l("Reactivate"),
+}
+
+
+def action_of(payload: dict[str, Any]) -> str:
+    return str(payload.get("action") or "change")
+
 
 def validate_subscription_change(
     session: orm.Session, account_id: int, payload: dict[str, Any]
 ) -> dict[str, Any]:
+    """The same rules as the billing centre's, checked when the contact asks (and again when
+    the change is applied)."""
     errors = FieldErrors()
     reason = errors.text(payload, "reason", 1000, required=False)
+    action = errors.choice(payload, "action", ACTIONS) if "action" in payload else "change"
     errors.raise_if_any()
+    account = session.get(Account, account_id)
+    assert account is not None
+    if action == "add":
+        plan, seats, period = lifecycle.addition_of(session, account, payload)
+        return {
+            "action": action,
+            "plan": plan.name,
+            "seats": seats,
+            "period": period,
+            "reason": reason,
+        }
     subscription = billing.subscription_of_account(
         session, account_id, payload.get("subscription_id")
     )
+    if action == "cancel":
+        lifecycle.check_cancel(subscription)
+        return {"action": action, "subscription_id": subscription.id, "reason": reason}
+    if action == "reactivate":
+        lifecycle.check_reactivate(session, account, subscription)
+        return {"action": action, "subscription_id": subscription.id, "reason": reason}
+    if action == "undo_cancel":
+        lifecycle.check_undo_cancel(session, account, subscription)
+        return {"action": action, "subscription_id": subscription.id, "reason": reason}
     wanted: dict[str, Any] = {key: payload[key] for key in ("seats", "tier") if key in payload}
     preview = billing.preview(session, subscription, wanted)
     if preview.error:
         errors.add("change", billing.refusal_text(preview.error))
         errors.raise_if_any()
-    return {"subscription_id": subscription.id, **wanted, "reason": reason}
+    return {"action": action, "subscription_id": subscription.id, **wanted, "reason": reason}
 
 
 def describe_subscription_change(
     session: orm.Session, payload: dict[str, Any]
 ) -> list[FieldChange]:
+    action = action_of(payload)
+    asked = FieldChange(str(_l("Change")), "", str(ACTION_LABELS.get(action, action)))
+    if action == "add":
+        return [
+            asked,
+            FieldChange(str(_l("Plan")), "", str(payload.get("plan", ""))),
+            FieldChange(str(_l("Seats")), "", str(payload.get("seats", ""))),
+            FieldChange(str(_l("Billing period")), "", str(payload.get("period", ""))),
+        ]
     subscription = session.get(Subscription, payload["subscription_id"])
     if subscription is None:
-        return []
+        return [asked]
+    if action in ("cancel", "undo_cancel", "reactivate"):
+        return [
+            asked,
+            FieldChange(str(_l("Plan")), subscription.plan.name, subscription.plan.name),
+            FieldChange(str(_l("Billing date")), "", subscription.next_billing_date.isoformat()),
+        ]
     target = billing.target_of(session, subscription, payload)
     result = billing.preview(session, subscription, payload)
     rows = [
@@ -81,17 +142,18 @@ def describe_subscription_change(
 
 
 def apply_subscription_change(session: orm.Session, change: ChangeInput) -> dict[str, Any]:
+    """Applied once (a retried activity answers what it did); a change the rules no longer
+    allow (cancelled meanwhile, a second subscription of the product) fails the request with
+    the reason, for the technician to see."""
     done = session.scalar(sa.select(AuditEntry).where(AuditEntry.request_id == change.request_id))
     if done is not None:
         return dict(done.details.get("result", {}))
     account = session.get(Account, change.account_id)
     assert account is not None
-    subscription = billing.subscription_of_account(
-        session, account.id, change.payload["subscription_id"]
-    )
-    result = billing.apply_approved_change(
-        session, account, subscription, change.payload, change.approved_by.user_id
-    )
+    try:
+        result = _apply(session, account, change)
+    except PortalError as error:
+        raise ApplicationError(error.message, type=REFUSED, non_retryable=True) from None
     session.add(
         AuditEntry(
             account_id=account.id,
@@ -102,3 +164,50 @@ def apply_subscription_change(session: orm.Session, change: ChangeInput) -> dict
         )
     )
     return result
+
+
+def _apply(session: orm.Session, account: Account, change: ChangeInput) -> dict[str, Any]:
+    payload, actor = change.payload, change.approved_by.user_id
+    action = action_of(payload)
+    if action == "add":
+        added = lifecycle.add_for(
+            session,
+            account,
+            actor,
+            payload,
+            lambda plan: lifecycle.invoice_bill(session, account, plan.product),
+        )
+        return _applied(session, action, added)
+    subscription = billing.subscription_of_account(session, account.id, payload["subscription_id"])
+    if action == "cancel":
+        return _applied(
+            session, action, lifecycle.cancel_for(session, account, actor, subscription)
+        )
+    if action == "undo_cancel":
+        kept = lifecycle.undo_cancel_for(session, account, actor, subscription)
+        return _applied(session, action, kept)
+    if action == "reactivate":
+        bill = lifecycle.invoice_bill(session, account, subscription.plan.product)
+        reactivated = lifecycle.reactivate_for(session, account, actor, subscription, bill)
+        return _applied(session, action, reactivated)
+    return billing.apply_approved_change(session, account, subscription, payload, actor)
+
+
+def _applied(session: orm.Session, action: str, subscription: Subscription) -> dict[str, Any]:
+    invoice = (
+        session.scalar(
+            sa.select(Invoice.id)
+            .where(Invoice.subscription_id == subscription.id, Invoice.kind == "charge")
+            .order_by(Invoice.id.desc())
+            .limit(1)
+        )
+        if action in ("add", "reactivate")
+        else None
+    )
+    return {
+        "action": action,
+        "subscription_id": subscription.id,
+        "status": subscription.status,
+        "new_billing_date": subscription.next_billing_date.isoformat(),
+        "invoice_id": invoice,
+    }

@@ -25,6 +25,7 @@ from tests.replay.scenarios.po_edits import (
     po_edit_reassigned,
     po_edit_rejected,
 )
+from tests.replay.scenarios.subscriptions import subscription_paths
 from tests.replay.scenarios.timers import (
     contact_change_invitation,
     frequency_applied,
@@ -32,7 +33,6 @@ from tests.replay.scenarios.timers import (
     po_edit_sla,
     quote_expired,
     quote_extended,
-    subscription_end,
 )
 
 
@@ -221,17 +221,6 @@ SCENARIOS = (
         },
     ),
     Scenario(
-        "subscription_end",
-        True,
-        subscription_end,
-        {
-            "subscription_end_pending_cancellation_ended": (
-                "SubscriptionEndWorkflow: a cancelled Initech subscription ended at the end of "
-                "its period"
-            )
-        },
-    ),
-    Scenario(
         "contact_change_invitation",
         True,
         contact_change_invitation,
@@ -240,6 +229,28 @@ SCENARIOS = (
                 "contact_change by the contact, approved: completed, the invitation expired "
                 "after 72 h"
             )
+        },
+    ),
+    Scenario(
+        "subscription_paths",
+        True,
+        subscription_paths,
+        {
+            "subscription_renewed_continued_as_new": (
+                "SubscriptionWorkflow: Initech's monthly renewal charged, then continued as new"
+            ),
+            "subscription_waiting_for_the_next_period": (
+                "OPEN: the run after it, waiting for the next period's end"
+            ),
+            "subscription_declined_reminded_expired": (
+                "a renewal declined: past due, reminded on days 1, 3 and 7, expired on day 14"
+            ),
+            "subscription_pending_cancellation_ended": (
+                "a pending cancellation ended at the period's end"
+            ),
+            "subscription_corporate_renewed_by_the_sandbox_clock": (
+                "Globex's renewal invoiced to its PO, reached by moving the sandbox clock (Update)"
+            ),
         },
     ),
 )

@@ -1,19 +1,15 @@
 """The paths with timers, on the time-skipping dev server: SLA reminder and escalation, a question
 unanswered, quotes reminded, expired or extended, a frequency change applied at the renewal, a
-subscription ended, a new contact's invitation expired."""
+new contact's invitation expired."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 
 from portal.config import TimerSettings
 from tests.replay.recording import (
     ALICE,
-    PETER,
     TESS,
-    WAIT_SECONDS,
-    RecordingError,
     Run,
     closed,
     end_of_day,
@@ -25,7 +21,6 @@ from tests.replay.recording import (
 from tests.replay.scenarios.other_request_types import QUOTE
 from tests.replay.scenarios.po_edits import po_edit
 from workflows.request_workflow import RequestWorkflow
-from workflows.subscription_workflow import SubscriptionEndWorkflow, end_workflow_id
 
 
 async def po_edit_sla(run: Run) -> None:
@@ -96,21 +91,6 @@ async def frequency_applied(run: Run) -> None:
     await run.fast_forward_to(handle, start_of_day(approved["result"]["effective_on"]))
     await closed(handle, "completed")
     await run.save("frequency_change_applied_at_renewal", handle)
-
-
-async def subscription_end(run: Run) -> None:
-    held = (await run.api.get(PETER, "/api/v1/subscriptions"))["items"]
-    webinar = next(item for item in held if item["plan"] == "GoToWebinar Standard")
-    cancelled = await run.api.post(PETER, f"/api/v1/subscriptions/{webinar['id']}/cancel")
-    ends_on = cancelled["next_billing_date"]
-    handle = run.env.client.get_workflow_handle_for(
-        SubscriptionEndWorkflow.run, end_workflow_id(webinar["id"], ends_on)
-    )
-    await settled(handle)
-    await run.fast_forward_to(handle, start_of_day(ends_on))
-    if await asyncio.wait_for(handle.result(), WAIT_SECONDS) is not True:
-        raise RecordingError("the subscription was not ended")
-    await run.save("subscription_end_pending_cancellation_ended", handle)
 
 
 async def contact_change_invitation(run: Run) -> None:
