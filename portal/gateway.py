@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import threading
+import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
@@ -158,6 +159,8 @@ UNCONFIRMED_MESSAGE = _l(
     "reload the page in a moment before trying again."
 )
 START_TIMEOUT = timedelta(seconds=5)
+# How long the outcome of an unanswered Update is looked for before saying it may still happen.
+LOOK_UP_TIMEOUT = timedelta(seconds=2)
 
 
 async def start_request_workflow(client: Client, task_queue: str, start: StartRequestInput) -> None:
@@ -205,7 +208,10 @@ def terminate_request(bridge: TemporalBridge, request_id: int, reason: str) -> N
 def update_request(
     bridge: TemporalBridge, request_id: int, method: Any, arg: Any, update_id: str | None
 ) -> RequestSnapshot:
-    """Send one human step (a workflow Update); its refusal becomes the portal's error."""
+    """Send one human step (a workflow Update); its refusal becomes the portal's error. When
+    its answer does not come, the Update is looked up by its id: what happened is said, and
+    "nothing was saved" only when Temporal never received it."""
+    update_id = update_id or uuid.uuid4().hex
 
     async def call(client: Client) -> RequestSnapshot:
         handle = client.get_workflow_handle(workflow_id_for(request_id))
@@ -220,23 +226,49 @@ def update_request(
     try:
         return bridge.run(call, timeout=bridge.settings.rpc_timeout_seconds * 3)
     except WorkflowUpdateFailedError as error:
-        cause = error.cause
-        if isinstance(cause, ApplicationError):
-            if cause.type == FORBIDDEN:
-                raise Forbidden(refusal_message(cause.message)) from error
-            if cause.type == "Invalid":
-                raise ValidationFailed(cause.message) from error
-            raise Conflict(refusal_message(cause.message)) from error
-        raise
+        raise _refusal(error) from error
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             raise Conflict(refusal_message("already_decided")) from error
         raise
-    except TemporalUnavailable as error:
-        raise ServiceUnavailable(str(UNAVAILABLE_MESSAGE)) from error
-    except WorkflowUpdateRPCTimeoutOrCancelledError as error:
-        # Sent but not confirmed in time: it may still happen, so say so rather than "nothing".
-        raise ServiceUnavailable(str(UNCONFIRMED_MESSAGE)) from error
+    except (TemporalUnavailable, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
+        return _outcome_of(bridge, request_id, update_id, error)
+
+
+def _refusal(error: WorkflowUpdateFailedError) -> Exception:
+    cause = error.cause
+    if isinstance(cause, ApplicationError):
+        if cause.type == FORBIDDEN:
+            return Forbidden(refusal_message(cause.message))
+        if cause.type == "Invalid":
+            return ValidationFailed(cause.message)
+        return Conflict(refusal_message(cause.message))
+    return error
+
+
+def _outcome_of(
+    bridge: TemporalBridge, request_id: int, update_id: str, error: Exception
+) -> RequestSnapshot:
+    """The answer of an Update sent without an answer: its result if it completed meanwhile;
+    ServiceUnavailable saying nothing was saved if Temporal does not know it, that it may still
+    happen otherwise."""
+
+    async def look_up(client: Client) -> RequestSnapshot:
+        handle = client.get_workflow_handle(workflow_id_for(request_id))
+        update = handle.get_update_handle(update_id, result_type=RequestSnapshot)
+        result: RequestSnapshot = await update.result(rpc_timeout=LOOK_UP_TIMEOUT)
+        return result
+
+    try:
+        return bridge.run(look_up, timeout=LOOK_UP_TIMEOUT.total_seconds() * 2)
+    except WorkflowUpdateFailedError as failed:
+        raise _refusal(failed) from failed
+    except RPCError as unknown:
+        if unknown.status == RPCStatusCode.NOT_FOUND:
+            raise ServiceUnavailable(str(UNAVAILABLE_MESSAGE)) from error
+    except Exception:
+        log.info("the outcome of update %s of request %s is unknown", update_id, request_id)
+    raise ServiceUnavailable(str(UNCONFIRMED_MESSAGE)) from error
 
 
 def start_subscription_end(bridge: TemporalBridge, end: EndSubscriptionInput) -> None:

@@ -272,3 +272,39 @@ def test_eight_technicians_race_to_claim_and_approve_exactly_one_wins(
 @pytest.fixture(autouse=True)
 def _no_stray_processes() -> Iterator[None]:
     yield
+
+
+def test_an_approval_left_unanswered_says_it_may_still_happen_and_it_does(
+    database: Database, database_url: str, demo: None, tmp_path: Path
+) -> None:
+    """No worker when the technician approves: the Update reaches Temporal but no answer comes
+    in time. The answer must not be "nothing was saved": a worker that starts later applies it."""
+    port = free_port()
+    server = start_temporal(port, None, None)
+    temporal = TemporalSettings(
+        address=f"127.0.0.1:{port}", task_queue="unanswered", rpc_timeout_seconds=1
+    )
+    client = app_on(database, database_url, temporal, tmp_path).test_client()
+    alice, tess = api_token(client, "alice@acme.example"), api_token(client, "tess@logmein.example")
+    worker = start_worker(database_url, temporal, tmp_path)
+    try:
+        [request_id] = submit_edits(client, alice, 1)
+        claimed = client.post(f"/api/v1/tasks/{request_id}/claim", json={}, headers=tess)
+        assert claimed.status_code == 200
+        stop(worker)
+
+        approved = client.post(f"/api/v1/tasks/{request_id}/approve", json={}, headers=tess)
+
+        assert approved.status_code == 503
+        assert "may still go through" in approved.json["error"]
+        assert "Nothing was saved" not in approved.json["error"]
+        worker = start_worker(database_url, temporal, tmp_path)
+        wait_for(
+            lambda: statuses(database, [request_id])[request_id] == "completed",
+            timeout=60,
+            what="the approval applied",
+        )
+    finally:
+        stop(worker)
+        server.terminate()
+        server.wait(timeout=20)
