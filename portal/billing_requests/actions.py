@@ -70,7 +70,10 @@ def perform(
     step = step or Step()
     request = get_request(session, user, request_id)
     method, argument = _update_for(session, request, actor_for(user), action, step)
-    update_request(bridge, request.id, method, argument, update_id)
+    # A key names one caller's one action on this request (the Update ids are the workflow's):
+    # another technician's click with the same key is a click of its own.
+    scoped = f"{user.id}:{action.value}:{update_id}" if update_id else None
+    update_request(bridge, request.id, method, argument, scoped)
     log.info("request updated", extra={"billing_request": request.id, "action": action.value})
     session.expire_all()
     refreshed = session.get(BillingRequest, request.id)

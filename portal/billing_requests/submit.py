@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc, orm
 
 from portal import clock
+from portal.billing_centre.writes import KeyReused, fingerprint
 from portal.billing_requests.kinds import kind_of
 from portal.billing_requests.kinds.base import RequestKind
 from portal.billing_requests.queries import actor_for
@@ -55,11 +56,13 @@ def submit_request(
             str(_l("Please correct the highlighted fields.")),
             {"idempotency_key": str(_l("At most 100 characters."))},
         )
-    clean_payload = kind.validate(session, account.id, payload)
+    sent = fingerprint("request", request_type, payload)
     if idempotency_key:
+        # Before the rules: sent again after it was applied, it answers what it answered then.
         existing = _by_idempotency_key(session, user, idempotency_key)
         if existing is not None:
-            return existing
+            return _same_request(existing, sent)
+    clean_payload = kind.validate(session, account.id, payload)
     request = BillingRequest(
         account_id=account.id,
         requester_id=user.id,
@@ -67,6 +70,7 @@ def submit_request(
         status="submitted",
         payload=clean_payload,
         idempotency_key=idempotency_key or None,
+        idempotency_fingerprint=sent if idempotency_key else None,
         timeline=[],
     )
     session.add(request)
@@ -77,7 +81,7 @@ def submit_request(
         existing = _by_idempotency_key(session, user, idempotency_key or "")
         if existing is None:
             raise
-        return existing
+        return _same_request(existing, sent)
     start = StartRequestInput(
         request_id=request.id,
         request_type=request.type,
@@ -146,6 +150,14 @@ def _own_corporate_account(session: orm.Session, user: User) -> Account:
     if account is None or account.kind != "corporate":
         raise Forbidden(str(_l("Requests to technicians are for Corporate accounts.")))
     return account
+
+
+def _same_request(existing: BillingRequest, sent: str) -> BillingRequest:
+    """The request first sent under a key, if this is the same body again (Stripe's rule)."""
+    if existing.idempotency_fingerprint not in (None, sent):
+        message = _l("This idempotency key was used for another request; use a new key.")
+        raise KeyReused(str(message), {"idempotency_key": str(message)})
+    return existing
 
 
 def _by_idempotency_key(session: orm.Session, user: User, key: str) -> BillingRequest | None:

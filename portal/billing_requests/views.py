@@ -24,7 +24,7 @@ from portal.models import BillingRequest
 from portal.web.auth import billing_contact_required, current
 from portal.web.extensions import get_bridge, get_session, get_settings
 from portal.web.feedback import report
-from portal.web.forms import OptionalTextForm, RequiredTextForm, web_form
+from portal.web.forms import OptionalTextForm, RequiredTextForm, posted_one_time_token, web_form
 from workflows.lifecycle import Action
 
 bp = Blueprint("billing_requests", __name__, url_prefix="/requests")
@@ -60,6 +60,7 @@ def submit_form(form: Any, request_type: str) -> tuple[BillingRequest | None, in
             current(),
             request_type,
             form.payload(),
+            posted_one_time_token(),  # a double click is one request
         )
     except PortalError as error:
         report(error, form, form.field_map())

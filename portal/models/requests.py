@@ -39,6 +39,8 @@ class BillingRequest(Base):
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     escalated: Mapped[bool] = mapped_column(default=False)
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(100))
+    # What was sent under the key (type and payload): the same key with another body is a 409.
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
     timeline: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)

@@ -13,7 +13,7 @@ from portal.purchase_orders import operations
 from portal.web.auth import billing_contact_required, current
 from portal.web.extensions import get_bridge, get_session, get_settings
 from portal.web.feedback import report
-from portal.web.forms import web_form
+from portal.web.forms import posted_one_time_token, web_form
 from workflows.lifecycle import RequestType
 
 bp = Blueprint("purchase_orders", __name__, url_prefix="/purchase-orders")
@@ -48,6 +48,7 @@ def edit(po_id: int) -> ResponseReturnValue:
                 current(),
                 RequestType.PO_EDIT,
                 form.payload(),
+                posted_one_time_token(),  # a double click is one request
             )
         except PortalError as error:
             report(error, form, form.field_map())

@@ -54,6 +54,7 @@ def test_po_edit_flow_through_the_pages(
     fields = read_form(edit.text)
     assert set(fields) == {
         "csrf_token",
+        "form_token",  # one per rendered form: a double click is one request
         "po_number",
         "bill_to",
         "lines-0-line_id",
@@ -189,6 +190,23 @@ def test_unchanged_bill_to_sent_by_a_browser_is_not_a_change(
         assert row.payload["changes"] == {"lines": [{"line_id": 1, "quantity": 150}]}
     tess = signed_in(app, "tess@logmein.example")
     assert "Bill-to address" not in tess.get(f"/console/tasks/{request_id}").text
+
+
+def test_a_double_click_on_the_edit_form_sends_one_request(
+    client: FlaskClient, running: WorkerThread, database: Database
+) -> None:
+    login(client, "alice@acme.example")
+    po_id = po_id_by_number(client, "ACME-PO-2026-001")
+    fields = read_form(client.get(f"/purchase-orders/{po_id}/edit").text)
+    assert fields.get("form_token"), "the form carries a one-time token"
+    posted = {**fields, "lines-0-quantity": "150", "reason": "More seats"}
+
+    first = submitted_request_id(client.post(f"/purchase-orders/{po_id}/edit", data=posted))
+    second = submitted_request_id(client.post(f"/purchase-orders/{po_id}/edit", data=posted))
+
+    assert first == second
+    with database.session() as session:
+        assert session.scalar(sa.select(sa.func.count(BillingRequest.id))) == 1
 
 
 # -- the edit form's errors -------------------------------------------------------------------
