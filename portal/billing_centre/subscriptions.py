@@ -148,8 +148,9 @@ def standard_account(session: orm.Session, user: User) -> Account:
         raise Forbidden(
             str(
                 _l(
-                    "Corporate accounts change subscriptions through LogMeIn technicians: "
-                    "send a request."
+                    "A Corporate account is billed by invoice: ask for this change on the "
+                    "subscriptions page (or the API's subscription routes) and a LogMeIn "
+                    "technician applies it."
                 )
             )
         )

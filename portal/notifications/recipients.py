@@ -1,6 +1,6 @@
-"""Who is told: the audience an event decides, resolved when the mail is queued (the account's
-billing contact of that moment, the assignee, the supervisors), or the one person a mail's
-context names (a new billing contact may not be a user yet)."""
+"""Who is told: the audience an event decides, resolved when the mail is queued, as the event
+happens (the account's billing contact of that moment, the assignee, the supervisors), or the
+one person a mail's context names (a new billing contact may not be a user yet)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import orm
 
 from portal.accounts.security import normalize_email
 from portal.billing_requests.events import Audience
-from portal.models import BillingRequest, User
+from portal.models import Account, BillingRequest, User
 from portal.notifications.catalogs import language_of
 from workflows.lifecycle import Role
 from workflows.messages import QueueNotificationInput
@@ -35,7 +35,7 @@ def audience_members(
     session: orm.Session, request: BillingRequest, audience: Audience
 ) -> list[User]:
     if audience == Audience.REQUESTER:
-        return [request.requester]
+        return [_customer_of(session, request)]
     if audience in (Audience.ASSIGNEE, Audience.CLAIMANT) and request.assignee is not None:
         return [request.assignee]
     if audience == Audience.ASSIGNEE:
@@ -46,6 +46,18 @@ def audience_members(
         return []
     query = sa.select(User).where(User.role.in_(roles), User.active).order_by(User.id)
     return list(session.scalars(query))
+
+
+def _customer_of(session: orm.Session, request: BillingRequest) -> User:
+    """Who answers for the account's request now: its requester while they hold the billing
+    contact's role, else the account's billing contact of this moment (a former contact, now a
+    member, was told once that they handed over)."""
+    requester = request.requester
+    if requester.is_staff or requester.is_billing_contact:
+        return requester
+    account = session.get(Account, request.account_id)
+    contact = account.billing_contact if account is not None else None
+    return contact or requester
 
 
 def addressees(

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
+from temporalio.exceptions import ApplicationError
 from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
@@ -25,6 +26,7 @@ from portal.i18n import _, _l
 from portal.models import Account, AuditEntry, BillingRequest, Invitation, User
 from workflows.lifecycle import Event, RequestType, Role
 from workflows.messages import LAPSE, ChangeInput, QueueNotificationInput
+from workflows.request_process import REFUSED
 
 CHANGED = "billing_contact.changed"
 TOLD = frozenset({Event.CONTACT_CHANGED_NEW, Event.CONTACT_CHANGED_OLD})
@@ -155,6 +157,15 @@ def apply_contact_change(
     former = account.billing_contact
     email = change.payload["new_contact_email"]
     successor = session.scalar(sa.select(User).where(User.email == email))
+    if successor is not None and (successor.is_staff or successor.account_id != account.id):
+        # Named by another account's request too, and handed to it first (the unique e-mail
+        # decides a race): this account keeps its contact, the technician is told why.
+        raise ApplicationError(
+            "This person became the billing contact of another account meanwhile: "
+            "nothing was changed; ask the customer for another billing contact.",
+            type=REFUSED,
+            non_retryable=True,
+        )
     link = None
     if successor is None:
         successor = User(
@@ -254,6 +265,19 @@ def accept_invitation(session: orm.Session, token: str, password: str) -> User:
             str(_l("Please correct the highlighted fields.")),
             {"password": str(_l("At least %(n)d characters.", n=MIN_PASSWORD))},
         )
+    # Consumed by one conditional UPDATE: of links used at once, exactly one sets the password.
+    consumed = session.execute(
+        sa.update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(used_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    if consumed.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise ValidationFailed(str(_l("This link is no longer valid. Ask LogMeIn for a new one.")))
     invitation.user.password_hash = hash_password(password)
-    invitation.used_at = clock.now()
     return invitation.user
