@@ -17,12 +17,12 @@ from activities.billing import SubscriptionActivities
 from activities.requests import RequestActivities
 from portal import clock
 from portal.billing_centre.payments import PaymentProcessor
-from portal.billing_centre.sandbox import LIVING
 from portal.billing_centre.timers import subscription_input
 from portal.config import Settings
 from portal.db import Database
 from portal.gateway import keep_subscription
 from portal.models import Subscription
+from portal.models.billing import LIVING_STATUSES
 from portal.notifications.delivery import OutboxSender
 from workflows.request_workflow import RequestWorkflow
 from workflows.subscription_workflow import (
@@ -75,7 +75,9 @@ class PortalWorker(Worker):
 
     def _living_subscriptions(self) -> list[SubscriptionInput]:
         with self.database.session() as session:
-            living = session.scalars(sa.select(Subscription).where(Subscription.status.in_(LIVING)))
+            living = session.scalars(
+                sa.select(Subscription).where(Subscription.status.in_(LIVING_STATUSES))
+            )
             return [subscription_input(session, item, self.settings.timers) for item in living]
 
 

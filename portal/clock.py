@@ -46,6 +46,12 @@ def process_shift_seconds() -> int:
     return int(_shift.total_seconds())
 
 
+def shift_of_account(sandbox_seconds: int) -> int:
+    """Business time minus real time for an account whose sandbox clock is that far ahead:
+    what its workflows add to `workflow.now()`."""
+    return process_shift_seconds() + sandbox_seconds
+
+
 def now() -> datetime:
     """The business time: timezone-aware, in UTC."""
     return datetime.now(UTC) + _shift + timedelta(seconds=_account_shift.get())

@@ -45,12 +45,9 @@ from workflows.messages import RequestSnapshot, StartRequestInput, workflow_id_f
 from workflows.request_workflow import RequestWorkflow
 from workflows.subscription_workflow import (
     AdvanceClockInput,
-    EndSubscriptionInput,
-    SubscriptionEndWorkflow,
     SubscriptionInput,
     SubscriptionState,
     SubscriptionWorkflow,
-    end_workflow_id,
     subscription_workflow_id,
 )
 
@@ -269,24 +266,6 @@ def _outcome_of(
     except Exception:
         log.info("the outcome of update %s of request %s is unknown", update_id, request_id)
     raise ServiceUnavailable(str(UNCONFIRMED_MESSAGE)) from error
-
-
-def start_subscription_end(bridge: TemporalBridge, end: EndSubscriptionInput) -> None:
-    """The durable timer that ends a cancelled subscription at the end of its period."""
-
-    async def start(client: Client) -> None:
-        await client.start_workflow(
-            SubscriptionEndWorkflow.run,
-            end,
-            id=end_workflow_id(end.subscription_id, end.ends_on),
-            task_queue=bridge.settings.task_queue,
-            # A timer already waiting (cancelled, undone, cancelled again) serves again: it
-            # checks the status when it fires.
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            rpc_timeout=START_TIMEOUT,
-        )
-
-    bridge.run(start)
 
 
 async def keep_subscription(client: Client, task_queue: str, start: SubscriptionInput) -> None:

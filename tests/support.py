@@ -8,13 +8,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
 from portal.db import Database
 from portal.demo import DEMO_PASSWORD
 from portal.devserver import temporal_binary
-from portal.models import BillingRequest
+from portal.models import Account, BillingRequest, Subscription
 from workflows.search import dev_server_flags
 
 CSRF = re.compile(
@@ -79,3 +80,14 @@ async def time_skipping_server() -> WorkflowEnvironment:
             *dev_server_flags(),
         ],
     )
+
+
+def initech_business(database: Database) -> Subscription:
+    """The demo's standard account's GoToMeeting Business subscription, as stored now."""
+    with database.session() as session:
+        found = session.scalars(
+            sa.select(Subscription).join(Account).where(Account.name == "Initech LLC")
+        ).all()
+        [business] = [item for item in found if item.plan.name == "GoToMeeting Business"]
+        session.expunge(business)
+        return business

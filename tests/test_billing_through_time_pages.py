@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal.db import Database
-from portal.models import Account, OutboxMessage, Subscription
+from portal.models import OutboxMessage
 from tests.conftest import WorkerThread
-from tests.support import api_token, csrf_token, login, post_form
+from tests.support import api_token, csrf_token, initech_business, login, post_form
 
 pytestmark = pytest.mark.dates
 
@@ -22,16 +22,6 @@ def signed_in(app: Flask, email: str) -> FlaskClient:
     browser = app.test_client()
     login(browser, email)
     return browser
-
-
-def business_subscription(database: Database) -> Subscription:
-    with database.session() as session:
-        found = session.scalars(
-            sa.select(Subscription).join(Account).where(Account.name == "Initech LLC")
-        ).all()
-        [business] = [item for item in found if item.plan.name == "GoToMeeting Business"]
-        session.expunge(business)
-        return business
 
 
 def test_invoice_recipients_get_each_renewal_invoice(
@@ -56,7 +46,7 @@ def test_invoice_recipients_get_each_renewal_invoice(
     bob = api_token(client, "bob@acme.example")  # a member, not the contact
     assert client.put(url, json={"emails": []}, headers=bob).status_code == 403
 
-    due = business_subscription(database).next_billing_date
+    due = initech_business(database).next_billing_date
     moved = client.post("/api/v1/sandbox/clock", json={"date": due.isoformat()}, headers=peter)
     assert moved.status_code == 200, moved.json
 
@@ -94,7 +84,7 @@ def test_the_sandbox_clock_moves_from_the_billing_page(
     app: Flask, running: WorkerThread, database: Database
 ) -> None:
     peter = signed_in(app, "peter@initech.example")
-    business = business_subscription(database)
+    business = initech_business(database)
     page = peter.get("/billing/").text
     assert "Sandbox date:" in page
     moved = post_form(
@@ -106,7 +96,7 @@ def test_the_sandbox_clock_moves_from_the_billing_page(
     assert moved.status_code == 302
     page = peter.get("/billing/history").text
     assert "The sandbox date is now" in page
-    renewed = business_subscription(database)
+    renewed = initech_business(database)
     assert renewed.next_billing_date > business.next_billing_date
     back = post_form(
         peter,
@@ -122,7 +112,7 @@ def test_a_standard_contact_changes_the_billing_period_on_the_page(
     app: Flask, demo: None, database: Database
 ) -> None:
     peter = signed_in(app, "peter@initech.example")
-    business = business_subscription(database)
+    business = initech_business(database)
     page = peter.get("/billing/")
     changed = peter.post(
         f"/billing/subscriptions/{business.id}/period",
@@ -135,7 +125,7 @@ def test_a_standard_contact_changes_the_billing_period_on_the_page(
     page_text = peter.get("/billing/").text
     assert "Billed Annual from the next renewal." in page_text
     assert "Annual from the next renewal" in page_text
-    after = business_subscription(database)
+    after = initech_business(database)
     assert (after.period, after.next_period) == ("monthly", "annual")
     assert after.next_billing_date == business.next_billing_date  # nothing charged now
     assert isinstance(after.next_billing_date, date)

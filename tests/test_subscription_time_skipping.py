@@ -27,22 +27,12 @@ from portal.db import Database
 from portal.devserver import temporal_binary
 from portal.gateway import keep_subscription
 from portal.models import Account, Invoice, OutboxMessage, Payment, PaymentMethod, Subscription
-from tests.support import time_skipping_server
+from tests.support import initech_business, time_skipping_server
 from workflows.search import dev_server_flags
 from workflows.subscription_workflow import SubscriptionWorkflow, subscription_workflow_id
 
 pytestmark = pytest.mark.dates
 QUEUE = "subscriptions-skipping"
-
-
-def business_of_initech(database: Database) -> Subscription:
-    with database.session() as session:
-        found = session.scalars(
-            sa.select(Subscription).join(Account).where(Account.name == "Initech LLC")
-        ).all()
-        [business] = [item for item in found if item.plan.name == "GoToMeeting Business"]
-        session.expunge(business)
-        return business
 
 
 def renewals(database: Database, subscription_id: int) -> list[Invoice]:
@@ -96,7 +86,7 @@ async def follow(env: WorkflowEnvironment, database: Database, subscription_id: 
 
 
 def test_a_year_of_monthly_renewals_with_skipped_timers(database: Database, demo: None) -> None:
-    business = business_of_initech(database)
+    business = initech_business(database)
     dates = [business.next_billing_date]
     while len(dates) < 12:
         dates.append(next_period_end(dates[-1], "monthly"))
@@ -123,7 +113,7 @@ def test_a_year_of_monthly_renewals_with_skipped_timers(database: Database, demo
             sa.select(Payment).where(Payment.invoice_id.in_([i.id for i in renewed]))
         ).all()
         assert len(payments) == 12 and all(p.status == "succeeded" for p in payments)
-    assert business_of_initech(database).next_billing_date == next_period_end(dates[-1], "monthly")
+    assert initech_business(database).next_billing_date == next_period_end(dates[-1], "monthly")
 
 
 class LostAnswers(SandboxProcessor):
@@ -150,7 +140,7 @@ class LostAnswers(SandboxProcessor):
 def test_a_worker_restarted_in_the_middle_of_a_renewal_charges_once(
     database: Database, demo: None
 ) -> None:
-    business = business_of_initech(database)
+    business = initech_business(database)
     with database.session() as session:
         # The account's sandbox clock at the renewal date: the workflow renews as it starts.
         account = session.get(Account, business.account_id)
@@ -189,7 +179,7 @@ def test_a_worker_restarted_in_the_middle_of_a_renewal_charges_once(
 def test_a_declined_renewal_is_reminded_then_expires_with_skipped_timers(
     database: Database, demo: None
 ) -> None:
-    business = business_of_initech(database)
+    business = initech_business(database)
     with database.session() as session:
         # Saved, then declines every charge (the sandbox's 4000 0000 0000 0341).
         card = session.scalar(
@@ -200,7 +190,7 @@ def test_a_declined_renewal_is_reminded_then_expires_with_skipped_timers(
     due = business.next_billing_date
 
     def status() -> str:
-        return business_of_initech(database).status
+        return initech_business(database).status
 
     def subjects() -> list[str]:
         with database.session() as session:

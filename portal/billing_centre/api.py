@@ -16,6 +16,7 @@ from portal.billing_centre.statements import invoice_pdf
 from portal.billing_centre.writes import Outcome
 from portal.billing_requests.api import request_json
 from portal.billing_requests.submit import submit_request
+from portal.db import row_id
 from portal.documents.views import send_document
 from portal.errors import NotFound
 from portal.i18n import _
@@ -254,12 +255,8 @@ def _clock_account(given: Any) -> Account:
     session, user = get_session(), api_user()
     if not user.is_staff:
         return billing.account_of(session, user)
-    raw = given.get("account_id")
-    if isinstance(raw, str) and raw.isdigit() and len(raw) <= 18:
-        raw = int(raw)
-    account = None
-    if isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw < 2**63:
-        account = session.get(Account, raw)
+    wanted = row_id(given.get("account_id"))
+    account = session.get(Account, wanted) if wanted is not None else None
     if account is None:
         raise NotFound(str(_("No such account.")), {"account_id": str(_("No such account."))})
     return account

@@ -9,6 +9,7 @@ on the date it is given.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -34,7 +35,7 @@ def state_of(subscription: Subscription) -> SubscriptionState:
         subscription.status,
         subscription.next_billing_date.isoformat(),
         subscription.past_due_since.isoformat() if subscription.past_due_since else None,
-        clock.process_shift_seconds() + (account.clock_shift_seconds if account else 0),
+        clock.shift_of_account(account.clock_shift_seconds if account else 0),
     )
 
 
@@ -52,16 +53,21 @@ def describe(session: orm.Session, subscription_id: int) -> SubscriptionState:
 
 def account_clock(session: orm.Session, subscription_id: int) -> int:
     """The sandbox clock of the subscription's account (portal.clock.for_account)."""
-    account = session.get(Account, _load(session, subscription_id).account_id)
-    return account.clock_shift_seconds if account else 0
+    return _load(session, subscription_id).account.clock_shift_seconds
+
+
+def _leased(
+    session: orm.Session, subscription_id: int, step: Callable[[], SubscriptionState]
+) -> SubscriptionState:
+    """`step` under the lease of the subscription's account (it reads the rows again)."""
+    return under_lease(session, _load(session, subscription_id).account_id, step)
 
 
 def renew(
     session: orm.Session, processor: PaymentProcessor, subscription_id: int, due_on: str
 ) -> SubscriptionState:
-    account_id = _load(session, subscription_id).account_id
-    return under_lease(
-        session, account_id, lambda: _renew(session, processor, subscription_id, due_on)
+    return _leased(
+        session, subscription_id, lambda: _renew(session, processor, subscription_id, due_on)
     )
 
 
@@ -78,8 +84,7 @@ def _renew(
         return state_of(subscription)
     if subscription.status != "active":
         return state_of(subscription)
-    account = session.get(Account, subscription.account_id)
-    assert account is not None
+    account = subscription.account
     period = (
         subscription.next_period
         or scheduled_frequency(session, account.id, due)
@@ -137,15 +142,13 @@ def _next_period(
 
 def remind(session: orm.Session, subscription_id: int, on: str, day: int) -> SubscriptionState:
     """A reminder `day` days after a declined renewal, if it is still unpaid."""
-    account_id = _load(session, subscription_id).account_id
-    return under_lease(session, account_id, lambda: _remind(session, subscription_id, on, day))
+    return _leased(session, subscription_id, lambda: _remind(session, subscription_id, on, day))
 
 
 def _remind(session: orm.Session, subscription_id: int, on: str, day: int) -> SubscriptionState:
     subscription = _load(session, subscription_id)
     if _dunning_day(subscription, on, day):
-        account = session.get(Account, subscription.account_id)
-        assert account is not None
+        account = subscription.account
         invoice = open_renewal(session, subscription)
         queue_billing_mail(session, account, BillingMail.REMINDER, invoice, day=day)
     return state_of(subscription)
@@ -163,15 +166,13 @@ def _dunning_day(subscription: Subscription, on: str, day: int) -> bool:
 
 def expire(session: orm.Session, subscription_id: int, on: str, day: int) -> SubscriptionState:
     """The grace period is over: an unpaid subscription expires, its open renewal is void."""
-    account_id = _load(session, subscription_id).account_id
-    return under_lease(session, account_id, lambda: _expire(session, subscription_id, on, day))
+    return _leased(session, subscription_id, lambda: _expire(session, subscription_id, on, day))
 
 
 def _expire(session: orm.Session, subscription_id: int, on: str, day: int) -> SubscriptionState:
     subscription = _load(session, subscription_id)
     if _dunning_day(subscription, on, day):
-        account = session.get(Account, subscription.account_id)
-        assert account is not None
+        account = subscription.account
         invoice = open_renewal(session, subscription)
         if invoice is not None:
             invoice.status = "void"

@@ -22,10 +22,9 @@ from portal.gateway import (
 )
 from portal.i18n import _l
 from portal.models import Account, BillingRequest, Subscription
+from portal.models.billing import LIVING_STATUSES
 from workflows.lifecycle import FINAL_STATUSES
 
-# The subscriptions whose workflow is alive (the others have nothing left to fall due).
-LIVING = ("active", "pending_cancellation", "past_due")
 MAX_DAYS = 3660  # ten years at once is already a long time to watch
 
 
@@ -63,7 +62,7 @@ def move_clock(
         raise ValidationFailed(message, {"date": message})
     account.clock_shift_seconds += days * 86400
     session.commit()
-    shift = clock.process_shift_seconds() + account.clock_shift_seconds
+    shift = clock.shift_of_account(account.clock_shift_seconds)
     waiting = session.scalars(
         sa.select(BillingRequest.id).where(
             BillingRequest.account_id == account.id,
@@ -74,7 +73,7 @@ def move_clock(
         advance_request_clock(bridge, request_id, shift)
     living = session.scalars(
         sa.select(Subscription)
-        .where(Subscription.account_id == account.id, Subscription.status.in_(LIVING))
+        .where(Subscription.account_id == account.id, Subscription.status.in_(LIVING_STATUSES))
         .order_by(Subscription.id)
     )
     for subscription in list(living):

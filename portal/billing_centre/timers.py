@@ -27,7 +27,7 @@ def subscription_input(
     sandbox = account.clock_shift_seconds if account else 0
     return SubscriptionInput(
         subscription.id,
-        clock_shift_seconds=clock.process_shift_seconds() + sandbox,
+        clock_shift_seconds=clock.shift_of_account(sandbox),
         grace_days=timers.grace_days,
     )
 

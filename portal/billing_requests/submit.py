@@ -14,6 +14,7 @@ from portal.billing_requests.kinds import kind_of
 from portal.billing_requests.kinds.base import RequestKind
 from portal.billing_requests.queries import actor_for
 from portal.config import TimerSettings
+from portal.db import row_id
 from portal.errors import Forbidden, ServiceUnavailable, ValidationFailed
 from portal.gateway import TemporalBridge, start_request, terminate_request
 from portal.i18n import _l
@@ -133,7 +134,8 @@ def _requesting_account(
     """The account a request is for: the contact's own, or the one a technician names."""
     if user.is_staff and kind.staff_may_start:
         account_id = payload.get("account_id")
-        account = session.get(Account, account_id) if isinstance(account_id, int) else None
+        wanted = row_id(account_id) if isinstance(account_id, int) else None
+        account = session.get(Account, wanted) if wanted is not None else None
         if account is None or account.kind != "corporate":
             raise ValidationFailed(
                 str(_l("Please correct the highlighted fields.")),

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from portal.models.purchasing import Plan, PurchaseOrder
 
 
+# The statuses of a subscription that still renews (its workflow is alive); the others ended.
+LIVING_STATUSES = ("active", "pending_cancellation", "past_due")
+
+
 class Subscription(Base):
     """A plan held by an account: usable while active or pending cancellation."""
 

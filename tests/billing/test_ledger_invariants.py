@@ -188,8 +188,8 @@ class LedgerMachine(RuleBasedStateMachine):
 
         def make(session: orm.Session, user: User) -> Callable[[], writes.Outcome]:
             subscription = billing.get_subscription(session, user, held.id)
-            # actions.cancel also starts the Temporal timer of the period's end (schedule_end):
-            # the machine keeps that timer itself (self.timers) and fires it when it is due.
+            # actions.cancel also tells the subscription's workflow, which ends it at the period's
+            # end: the machine keeps that timer itself (self.timers) and fires it when it is due.
             return lambda: writes.Outcome(
                 200, actions.subscription_json(cancel_subscription(session, user, subscription))
             )

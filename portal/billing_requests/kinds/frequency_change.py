@@ -17,11 +17,9 @@ from portal.billing_requests.kinds.fields import CHOOSE, FieldErrors
 from portal.config import Settings
 from portal.i18n import _, _l, format_day
 from portal.models import Account, AuditEntry, BillingRequest, Subscription, User
+from portal.models.billing import LIVING_STATUSES
 from workflows.lifecycle import Event, RequestType, Status
 from workflows.messages import ApprovalPlan, ChangeInput
-
-# The subscriptions a frequency change concerns: those that still renew.
-LIVING = ("active", "pending_cancellation", "past_due")
 
 FREQUENCIES = ("annual", "semiannual", "quarterly", "monthly")
 FREQUENCY_LABELS = {
@@ -127,7 +125,7 @@ def apply_frequency_change(session: orm.Session, change: ChangeInput) -> dict[st
     # The renewal of today (if it has not run yet) and every later one bill the new period.
     for subscription in session.scalars(
         sa.select(Subscription).where(
-            Subscription.account_id == account.id, Subscription.status.in_(LIVING)
+            Subscription.account_id == account.id, Subscription.status.in_(LIVING_STATUSES)
         )
     ):
         if subscription.period != frequency:
