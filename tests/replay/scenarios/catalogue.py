@@ -25,7 +25,10 @@ from tests.replay.scenarios.po_edits import (
     po_edit_reassigned,
     po_edit_rejected,
 )
-from tests.replay.scenarios.subscriptions import subscription_paths
+from tests.replay.scenarios.subscriptions import (
+    frequency_applied_by_the_sandbox_clock,
+    subscription_paths,
+)
 from tests.replay.scenarios.timers import (
     contact_change_invitation,
     frequency_applied,
@@ -251,6 +254,17 @@ SCENARIOS = (
             "subscription_corporate_renewed_by_the_sandbox_clock": (
                 "Globex's renewal invoiced to its PO, reached by moving the sandbox clock (Update)"
             ),
+        },
+    ),
+    Scenario(
+        "frequency_applied_by_the_sandbox_clock",
+        False,
+        frequency_applied_by_the_sandbox_clock,
+        {
+            "frequency_change_applied_by_the_sandbox_clock": (
+                "frequency_change scheduled, applied when Globex's sandbox clock reached its "
+                "date (RequestWorkflow.advance_clock)"
+            )
         },
     ),
 )

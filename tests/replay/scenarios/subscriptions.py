@@ -1,7 +1,8 @@
 """The paths of a subscription's workflow (SubscriptionWorkflow), on the time-skipping dev
 server: renewed and continued as new, a declined renewal reminded then expired, a pending
-cancellation ended, a Corporate renewal reached by moving the sandbox clock (its Update).
-One scenario, as each path starts where the one before left the demo data."""
+cancellation ended, a Corporate renewal reached by moving the sandbox clock (its Update), in
+one scenario, as each path starts where the one before left the demo data; and, on the plain
+dev server, a scheduled request applied by moving the clock (RequestWorkflow's Update)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,17 @@ from typing import Any
 
 from temporalio.client import WorkflowHandle
 
-from tests.replay.recording import CHLOE, PETER, RecordingError, Run, settled, start_of_day
+from tests.replay.recording import (
+    CHLOE,
+    PETER,
+    TESS,
+    RecordingError,
+    Run,
+    closed,
+    settled,
+    start_of_day,
+    status_is,
+)
 from workflows.subscription_workflow import SubscriptionWorkflow, subscription_workflow_id
 
 
@@ -81,3 +92,16 @@ async def subscription_paths(run: Run) -> None:
         "subscription_corporate_renewed_by_the_sandbox_clock",
         subscription(run, enterprise["id"], before.run_id),
     )
+
+
+async def frequency_applied_by_the_sandbox_clock(run: Run) -> None:
+    """A scheduled request reached by moving the account's clock (RequestWorkflow's Update)."""
+    payload = {"frequency": "quarterly", "reason": "Cash flow"}
+    request_id = await run.submit(CHLOE, "frequency_change", payload)
+    approved = await run.claimed_and_approved(TESS, request_id)
+    handle = run.request(request_id)
+    await status_is(handle, "scheduled")
+    effective = approved["result"]["effective_on"][:10]
+    await run.api.post(CHLOE, "/api/v1/sandbox/clock", {"date": effective})
+    await closed(handle, "completed")
+    await run.save("frequency_change_applied_by_the_sandbox_clock", handle)
