@@ -3,7 +3,8 @@ applying the approved change through its kind, what lapses after it. No Flask he
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,13 +39,29 @@ from workflows.messages import (
     QueueNotificationInput,
     RequestSnapshot,
 )
+from workflows.readable import scrubbed
+from workflows.request_process import REFUSED
+
+# What a change's data can raise that no retry mends: the request fails with the reason, for a
+# technician to see, instead of retrying until its attempts run out (or for ever).
+DATA_ERRORS = (LookupError, ValueError, TypeError, ArithmeticError, sa.exc.DataError)
 
 
 def _kind(request_type: str) -> RequestKind:
     kind = kind_of(request_type)
     if kind is None:
-        raise ApplicationError(f"unknown request type {request_type}", type="ChangeRefused")
+        raise ApplicationError(f"unknown request type {request_type}", type=REFUSED)
     return kind
+
+
+@contextmanager
+def _refusing_data_errors() -> Iterator[None]:
+    try:
+        yield
+    except DATA_ERRORS as error:
+        # UnicodeError is a ValueError; the message names what, never the data itself.
+        reason = f"{type(error).__name__}: {str(error)[:300]}"
+        raise ApplicationError(reason, type=REFUSED, non_retryable=True) from error
 
 
 class RequestActivities:
@@ -67,6 +84,8 @@ class RequestActivities:
     @activity.defn(name=PROJECT_REQUEST)
     def project_request(self, snapshot: RequestSnapshot) -> None:
         queued = 0
+        # A history may hold text from before the portal refused it; shown, not failed on.
+        snapshot = scrubbed(snapshot)
         with self.database.session() as session:
             written = project_snapshot(session, snapshot)
             if snapshot.notice is not None:
@@ -82,7 +101,7 @@ class RequestActivities:
 
     @activity.defn(name=PREPARE_APPROVAL)
     def prepare_approval(self, change: ChangeInput) -> ApprovalPlan:
-        with self.database.session() as session:
+        with _refusing_data_errors(), self.database.session() as session:
             plan = _kind(change.request_type).prepare(session, change, self.settings)
         plan = plan or ApprovalPlan(status=Status.APPROVED, result={})
         activity.logger.info(
@@ -93,7 +112,7 @@ class RequestActivities:
     @activity.defn(name=APPLY_CHANGE)
     def apply_change(self, change: ChangeInput) -> dict[str, Any]:
         kind = _kind(change.request_type)
-        with self.database.session() as session:
+        with _refusing_data_errors(), self.database.session() as session:
             result = kind.apply(session, change, self.settings)
         # After the commit; a failure retries the activity, which finds the change applied.
         for subscription_id in kind.subscriptions_changed(result):
@@ -129,7 +148,7 @@ class RequestActivities:
     def queue_notification(self, notification: QueueNotificationInput) -> int:
         """For workflows from before the patch "notice-with-projection"; goes with it."""
         with self.database.session() as session:
-            queued = queue_notification(session, notification, self.settings.base_url)
+            queued = queue_notification(session, scrubbed(notification), self.settings.base_url)
         self.sender.wake()
         return queued
 

@@ -78,6 +78,14 @@ def format_day(day: date, style: str = "long") -> str:
     return str(format_date(day, format=style, locale=active_locale()))
 
 
+def format_iso_day(value: Any, style: str = "long") -> str:
+    """A stored ISO date ("2027-03-10", or a moment's first ten characters) as the reader
+    writes it; "" for none."""
+    if not value:
+        return ""
+    return format_day(date.fromisoformat(str(value)[:10]), style)
+
+
 def format_moment(moment: datetime, style: str = "long") -> str:
     return str(format_datetime(moment, format=style, locale=active_locale()))
 

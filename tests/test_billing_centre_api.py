@@ -214,9 +214,13 @@ def test_corporate_change_becomes_a_request_applied_on_approval(
         lambda: request_status(database, request_id) == "completed", what="subscription change"
     )
     assert subscriptions(client, alice)["GoToMeeting Enterprise"]["seats"] == 150
-    result = client.get(f"/api/v1/requests/{request_id}", headers=alice).json["result"]
-    invoice = client.get(f"/api/v1/invoices/{result['invoice_id']}", headers=alice).json
+    detail = client.get(f"/api/v1/requests/{request_id}", headers=alice).json
+    invoice = client.get(f"/api/v1/invoices/{detail['result']['invoice_id']}", headers=alice).json
     assert invoice["status"] == "open" and invoice["kind"] == "charge"
+    # Seats 120 → 150 stays what the request shows, though the subscription now has 150.
+    seats = next(change for change in detail["changes"] if change["field"] == "Seats")
+    assert (seats["before"], seats["after"], seats["applied"]) == ("120", "150", "150")
+    assert detail["snapshot"]["seats"] == 120
 
 
 def test_pending_cancellation_ends_at_the_end_of_the_period(database: Database, demo: None) -> None:

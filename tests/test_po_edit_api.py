@@ -54,7 +54,14 @@ def test_contact_edit_is_claimed_approved_and_applied_once(
         "field": "po_number",
         "before": "ACME-PO-2026-001",
         "after": "ACME-PO-2026-001-B",
+        "applied": None,
     } in task["proposed_change"]
+    assert task["proposed_change"][0] == {
+        "field": "Purchase order",
+        "before": "ACME-PO-2026-001, revision 1",
+        "after": "Revision 2",
+        "applied": None,
+    }
 
     claimed = client.post(f"/api/v1/tasks/{request_id}/claim", json={}, headers=tess)
     assert claimed.status_code == 200, claimed.json
@@ -68,7 +75,22 @@ def test_contact_edit_is_claimed_approved_and_applied_once(
     wait_for(lambda: request_status(database, request_id) == "completed", what="completion")
 
     detail = client.get(f"/api/v1/requests/{request_id}", headers=alice).json
-    assert detail["result"] == {"purchase_order_id": po["id"], "revision": 2}
+    assert detail["result"]["purchase_order_id"] == po["id"]
+    assert detail["result"]["revision"] == 2
+    # What was asked and what was written stay on the request, whatever happens to the PO next.
+    assert detail["changes"][0] == {
+        "field": "Purchase order",
+        "before": "ACME-PO-2026-001, revision 1",
+        "after": "Revision 2",
+        "applied": "Revision 2",
+    }
+    assert {
+        "field": "po_number",
+        "before": "ACME-PO-2026-001",
+        "after": "ACME-PO-2026-001-B",
+    }.items() <= next(
+        change for change in detail["changes"] if change["field"] == "po_number"
+    ).items()
     assert [e["event"] for e in detail["timeline"]] == [
         "submitted",
         "claimed",

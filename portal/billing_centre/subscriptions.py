@@ -34,6 +34,18 @@ from portal.models import Account, Invoice, Plan, Subscription, User
 # invoice to its purchase order (net 30). Given the draft and the subscription it is for.
 Bill = Callable[[Draft, int | None], Invoice]
 
+SUBSCRIPTION_STATUS_LABELS = {
+    "active": _l("Active"),
+    "pending_cancellation": _l("Pending Cancellation"),
+    "past_due": _l("Past due"),
+    "expired": _l("Expired"),
+    "cancelled": _l("Cancelled"),
+}
+
+
+def subscription_status_label(status: str) -> str:
+    return str(SUBSCRIPTION_STATUS_LABELS.get(status, status))
+
 
 def card_bill(session: orm.Session, processor: PaymentProcessor, account: Account) -> Bill:
     def bill(drafted: Draft, subscription_id: int | None) -> Invoice:

@@ -3,6 +3,7 @@ contact's steps (cancel, answer a question, accept or decline a quote)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import jsonify, request
@@ -31,7 +32,11 @@ def request_json(item: BillingRequest, detail: bool = False) -> dict[str, Any]:
     }
     if detail:
         body["payload"] = item.payload
+        body["snapshot"] = item.snapshot
         body["result"] = item.result
+        body["changes"] = [
+            dataclasses.asdict(change) for change in queries.describe_changes(get_session(), item)
+        ]
         body["timeline"] = [
             {"at": e["at"], "actor": e["actor_name"], "event": e["event"], "note": e["note"]}
             for e in item.timeline

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from portal.billing_requests.kinds import kind_of
-from portal.billing_requests.kinds.base import FieldChange
+from portal.billing_requests.kinds.base import APPLIED, FieldChange, Recorded
 from portal.config import TimerSettings
 from portal.db import row_id
 from portal.errors import Forbidden, NotFound
@@ -94,7 +94,15 @@ def view_request(session: orm.Session, user: User, request_id: Any) -> RequestVi
 
 def describe_changes(session: orm.Session, item: BillingRequest) -> list[FieldChange]:
     kind = kind_of(item.type)
-    return kind.describe(session, item.payload) if kind else []
+    if kind is None:
+        return []
+    snapshot = item.snapshot
+    if snapshot is None:
+        # Submitted before snapshots were kept: today's state is the best "before" there is.
+        snapshot = kind.snapshot(session, item.account_id, item.payload)
+    applied = (item.result or {}).get(APPLIED)
+    recorded = Recorded(item.payload, snapshot, applied if isinstance(applied, dict) else {})
+    return kind.describe(session, recorded)
 
 
 def list_requests(

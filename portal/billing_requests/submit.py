@@ -70,6 +70,7 @@ def submit_request(
         type=request_type,
         status="submitted",
         payload=clean_payload,
+        snapshot=kind.snapshot(session, account.id, clean_payload),
         idempotency_key=idempotency_key or None,
         idempotency_fingerprint=sent if idempotency_key else None,
         timeline=[],

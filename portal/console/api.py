@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import jsonify, request
 
 from portal.billing_requests import queries
@@ -54,8 +56,7 @@ def task(request_id: str) -> Reply:
         "country": item.account.country,
     }
     body["proposed_change"] = [
-        {"field": change.field, "before": change.before, "after": change.after}
-        for change in queries.describe_changes(session, item)
+        dataclasses.asdict(change) for change in queries.describe_changes(session, item)
     ]
     return jsonify(body)
 

@@ -35,6 +35,9 @@ class BillingRequest(Base):
     type: Mapped[str] = mapped_column(sa.String(30), index=True)
     status: Mapped[str] = mapped_column(sa.String(30), default="submitted")
     payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    # What the change replaces (and was expected to make), read when it was submitted: the
+    # pages show it as it was, whatever changed since. None: submitted before it was kept.
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     result: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     escalated: Mapped[bool] = mapped_column(default=False)

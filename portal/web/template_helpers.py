@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask import Flask
 from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
 
+from portal.billing_centre.subscriptions import subscription_status_label
 from portal.billing_requests.events import EVENTS, STATUS_LABELS, event_of
 from portal.billing_requests.kinds import kind_of, with_forms
 from portal.billing_requests.kinds.frequency_change import FREQUENCY_LABELS
@@ -63,6 +64,7 @@ def money(amount: Decimal, currency: str) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         status_label=status_label,
+        subscription_status_label=subscription_status_label,
         event_label=event_label,
         type_label=type_label,
         field_label=field_label,

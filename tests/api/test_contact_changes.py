@@ -59,6 +59,15 @@ def test_contact_names_a_successor_who_becomes_billing_contact(
     # Alice is a member now: billing is no longer hers.
     assert client.get("/api/v1/requests", headers=alice).status_code == 403
 
+    # The request still says whom it replaced, and whom it made contact.
+    done = client.get(f"/api/v1/tasks/{request_id}", headers=tess).json
+    assert done["proposed_change"][0] == {
+        "field": "Billing contact",
+        "before": "Alice Martin <alice@acme.example>",
+        "after": "Dana Scully <dana@acme.example>",
+        "applied": "Dana Scully <dana@acme.example>",
+    }
+
 
 def test_a_contact_change_a_technician_starts_is_decided_by_a_supervisor(
     client: FlaskClient, running: WorkerThread, database: Database

@@ -66,6 +66,15 @@ def test_contact_names_a_successor_who_sets_a_password_once(
     with database.session() as session:
         dana = session.scalar(sa.select(User).where(User.email == "dana@acme.example"))
         assert dana is not None and dana.role == "billing_contact"
+    # Done, the task still shows whom the change replaced: the "before" was kept at submission.
+    done_task = tess.get(task_url(request_id)).text
+    assert re.search(
+        r'<td class="before">Alice Martin &lt;alice@acme.example&gt;</td>'
+        r'<td class="after">Dana Scully &lt;dana@acme.example&gt;</td>'
+        r'<td class="applied">Dana Scully &lt;dana@acme.example&gt;</td>',
+        done_task,
+    ), done_task
+    assert '<th scope="col">Applied</th>' in done_task
 
     def invitation_link() -> str | None:
         with database.session() as session:

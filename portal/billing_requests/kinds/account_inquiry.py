@@ -14,6 +14,7 @@ from portal.billing_requests.events import MailText
 from portal.billing_requests.kinds.base import (
     ActionForm,
     FieldChange,
+    Recorded,
     RequestForm,
     RequestKind,
 )
@@ -122,12 +123,12 @@ class AccountInquiry(RequestKind):
         errors.raise_if_any()
         return {"topic": topic, "invoice_id": invoice_id, "message": message}
 
-    def describe(self, session: orm.Session, payload: dict[str, Any]) -> list[FieldChange]:
-        rows = [FieldChange(str(_l("Topic")), "", str(TOPIC_LABELS[payload["topic"]]))]
-        if payload.get("invoice_id"):
-            invoice = session.get(Invoice, payload["invoice_id"])
+    def describe(self, session: orm.Session, recorded: Recorded) -> list[FieldChange]:
+        rows = [FieldChange(str(_l("Topic")), "", str(TOPIC_LABELS[recorded.payload["topic"]]))]
+        if recorded.payload.get("invoice_id"):
+            invoice = session.get(Invoice, recorded.payload["invoice_id"])
             rows.append(FieldChange(str(_l("Invoice")), "", invoice.number if invoice else "?"))
-        rows.append(FieldChange(str(_l("Message")), "", payload["message"]))
+        rows.append(FieldChange(str(_l("Message")), "", recorded.payload["message"]))
         return rows
 
     def check_approval(

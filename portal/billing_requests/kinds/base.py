@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from portal.models import BillingRequest, User
 
 
+# An apply step's result holds {APPLIED: {...}}: the values it wrote, as `describe` reads them.
+APPLIED = "applied"
+
+
 @dataclass(frozen=True)
 class FieldChange:
     """One row of a request's before/after table."""
@@ -35,6 +39,19 @@ class FieldChange:
     field: str
     before: str
     after: str
+    # What applying wrote, once it did (None before): what the request asked and what was
+    # done stay side by side.
+    applied: str | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a request holds of its change: the `payload` asked, what it replaces (`before`, the
+    snapshot read at submission) and what applying wrote (`applied`; empty until then)."""
+
+    payload: Mapping[str, Any]
+    before: Mapping[str, Any]
+    applied: Mapping[str, Any]
 
 
 class RequestForm(Form):
@@ -95,8 +112,15 @@ class RequestKind:
         """The payload to store, normalised; ValidationFailed with per-field messages."""
         raise NotImplementedError
 
-    def describe(self, session: orm.Session, payload: dict[str, Any]) -> list[FieldChange]:
-        """The proposed change, before and after."""
+    def snapshot(
+        self, session: orm.Session, account_id: int, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        """What the change replaces (and what it is expected to make), read when it is
+        submitted and stored with it; `describe` shows it whatever changed since."""
+        return {}
+
+    def describe(self, session: orm.Session, recorded: Recorded) -> list[FieldChange]:
+        """The proposed change, before and after, with what was applied once it was."""
         raise NotImplementedError
 
     def check_approval(

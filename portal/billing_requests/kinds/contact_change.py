@@ -18,7 +18,13 @@ from wtforms.validators import Optional
 from portal import clock
 from portal.accounts.operations import EMAIL, MIN_PASSWORD
 from portal.accounts.security import hash_password, normalize_email
-from portal.billing_requests.kinds.base import FieldChange, RequestForm, RequestKind
+from portal.billing_requests.kinds.base import (
+    APPLIED,
+    FieldChange,
+    Recorded,
+    RequestForm,
+    RequestKind,
+)
 from portal.billing_requests.kinds.fields import CHOOSE, FieldErrors
 from portal.config import Settings
 from portal.errors import ValidationFailed
@@ -78,12 +84,18 @@ class ContactChange(RequestKind):
     ) -> dict[str, Any]:
         return validate_contact_change(session, account_id, payload)
 
-    def describe(self, session: orm.Session, payload: dict[str, Any]) -> list[FieldChange]:
-        account = session.get(Account, payload["account_id"])
+    def snapshot(
+        self, session: orm.Session, account_id: int, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        account = session.get(Account, payload.get("account_id", account_id))
         current = account.billing_contact if account else None
-        before = f"{current.name} <{current.email}>" if current else ""
-        after = f"{payload['new_contact_name']} <{payload['new_contact_email']}>"
-        return [FieldChange(str(_l("Billing contact")), before, after)]
+        return {"billing_contact": _named(current.name, current.email) if current else ""}
+
+    def describe(self, session: orm.Session, recorded: Recorded) -> list[FieldChange]:
+        after = _named(recorded.payload["new_contact_name"], recorded.payload["new_contact_email"])
+        before = str(recorded.before.get("billing_contact", ""))
+        done = recorded.applied.get("billing_contact")
+        return [FieldChange(str(_l("Billing contact")), before, after, done)]
 
     def apply(
         self, session: orm.Session, change: ChangeInput, settings: Settings
@@ -192,7 +204,11 @@ def apply_contact_change(
     if former is not None and former.id != successor.id:
         former.role = Role.MEMBER
     account.billing_contact_id = successor.id
-    result: dict[str, Any] = {"account_id": account.id, "billing_contact_id": successor.id}
+    result: dict[str, Any] = {
+        "account_id": account.id,
+        "billing_contact_id": successor.id,
+        APPLIED: {"billing_contact": _named(successor.name, successor.email)},
+    }
     if former is not None:
         result["former_contact_id"] = former.id
     if link is not None:
@@ -213,6 +229,10 @@ def apply_contact_change(
     if former is not None and former.id != successor.id:
         _tell(session, settings, change.request_id, former, Event.CONTACT_CHANGED_OLD, None)
     return result
+
+
+def _named(name: str, email: str) -> str:
+    return f"{name} <{email}>"
 
 
 def _tell(

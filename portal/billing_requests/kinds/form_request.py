@@ -10,7 +10,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from portal.billing_requests.events import MailText
-from portal.billing_requests.kinds.base import FieldChange, RequestForm, RequestKind
+from portal.billing_requests.kinds.base import FieldChange, Recorded, RequestForm, RequestKind
 from portal.billing_requests.kinds.fields import CHOOSE, MAX_TEXT, FieldErrors
 from portal.config import Settings
 from portal.i18n import N_, _, _l
@@ -76,11 +76,11 @@ class FormRequest(RequestKind):
         errors.raise_if_any()
         return {"form": form, "details": details, "region": region}
 
-    def describe(self, session: orm.Session, payload: dict[str, Any]) -> list[FieldChange]:
-        rows = [FieldChange(str(_l("Form")), "", str(FORM_LABELS[payload["form"]]))]
-        if payload.get("region"):
-            rows.append(FieldChange(str(_l("Region")), "", payload["region"]))
-        rows.append(FieldChange(str(_l("Details")), "", payload["details"]))
+    def describe(self, session: orm.Session, recorded: Recorded) -> list[FieldChange]:
+        rows = [FieldChange(str(_l("Form")), "", str(FORM_LABELS[recorded.payload["form"]]))]
+        if recorded.payload.get("region"):
+            rows.append(FieldChange(str(_l("Region")), "", recorded.payload["region"]))
+        rows.append(FieldChange(str(_l("Details")), "", recorded.payload["details"]))
         return rows
 
     def apply(

@@ -12,10 +12,16 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import Optional
 
 from portal import clock
-from portal.billing_requests.kinds.base import FieldChange, RequestForm, RequestKind
+from portal.billing_requests.kinds.base import (
+    APPLIED,
+    FieldChange,
+    Recorded,
+    RequestForm,
+    RequestKind,
+)
 from portal.billing_requests.kinds.fields import CHOOSE, FieldErrors
 from portal.config import Settings
-from portal.i18n import _, _l, format_day
+from portal.i18n import _, _l, format_day, format_iso_day
 from portal.models import Account, AuditEntry, BillingRequest, Subscription, User
 from portal.models.billing import LIVING_STATUSES
 from workflows.lifecycle import Event, RequestType, Status
@@ -80,9 +86,27 @@ class FrequencyChange(RequestKind):
             facts.append(_("Takes effect on: %(date)s", date=when))
         return facts if frequency else facts[1:]
 
-    def describe(self, session: orm.Session, payload: dict[str, Any]) -> list[FieldChange]:
-        label = str(FREQUENCY_LABELS[payload["frequency"]])
-        return [FieldChange(str(_l("Billing frequency")), "", label)]
+    def describe(self, session: orm.Session, recorded: Recorded) -> list[FieldChange]:
+        rows = [
+            FieldChange(
+                str(_l("Billing frequency")),
+                _frequency_label(recorded.before.get("frequency")),
+                _frequency_label(recorded.payload["frequency"]),
+                _frequency_label(recorded.applied["frequency"])
+                if "frequency" in recorded.applied
+                else None,
+            )
+        ]
+        if recorded.applied.get("effective_on"):
+            when = format_iso_day(recorded.applied["effective_on"])
+            rows.append(FieldChange(str(_l("Takes effect on")), "", "", when))
+        return rows
+
+    def snapshot(
+        self, session: orm.Session, account_id: int, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        account = session.get(Account, account_id)
+        return {"frequency": account.billing_frequency if account else None}
 
     def prepare(
         self, session: orm.Session, change: ChangeInput, settings: Settings
@@ -130,7 +154,17 @@ def apply_frequency_change(session: orm.Session, change: ChangeInput) -> dict[st
     ):
         if subscription.period != frequency:
             subscription.next_period = frequency
-    return {"frequency": frequency, "effective_on": clock.today().isoformat()}
+    effective_on = clock.today().isoformat()
+    return {
+        "frequency": frequency,
+        "effective_on": effective_on,
+        APPLIED: {"frequency": frequency, "effective_on": effective_on},
+    }
+
+
+def _frequency_label(frequency: Any) -> str:
+    label = FREQUENCY_LABELS.get(str(frequency))
+    return str(label) if label is not None else ""
 
 
 def scheduled_frequency(session: orm.Session, account_id: int, on: date) -> str | None:

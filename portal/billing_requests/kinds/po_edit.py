@@ -12,7 +12,13 @@ from wtforms import FieldList, FormField, HiddenField, IntegerField, StringField
 from wtforms import Form as BaseForm
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.billing_requests.kinds.base import FieldChange, RequestForm, RequestKind
+from portal.billing_requests.kinds.base import (
+    APPLIED,
+    FieldChange,
+    Recorded,
+    RequestForm,
+    RequestKind,
+)
 from portal.config import Settings
 from portal.errors import NotFound, ValidationFailed
 from portal.i18n import _l
@@ -142,16 +148,26 @@ class PoEdit(RequestKind):
             "reason": str(reason).strip(),
         }
 
-    def describe(self, session: orm.Session, payload: dict[str, Any]) -> list[FieldChange]:
+    def describe(self, session: orm.Session, recorded: Recorded) -> list[FieldChange]:
         """Before/after of each proposed change, against the revision the contact edited."""
-        po = session.get(PurchaseOrder, payload["purchase_order_id"])
+        po = session.get(PurchaseOrder, recorded.payload["purchase_order_id"])
         if po is None:
             return []
         base = next(
-            (r for r in po.revisions if r.number == payload.get("base_revision")), po.current
+            (r for r in po.revisions if r.number == recorded.payload.get("base_revision")),
+            po.current,
         )
-        changes = payload.get("changes", {})
+        changes = recorded.payload.get("changes", {})
+        revised = recorded.applied.get("revision")
         described = [
+            FieldChange(
+                str(_l("Purchase order")),
+                str(_l("%(po)s, revision %(n)d", po=base.po_number, n=base.number)),
+                str(_l("Revision %(n)d", n=base.number + 1)),
+                str(_l("Revision %(n)d", n=revised)) if isinstance(revised, int) else None,
+            )
+        ]
+        described += [
             FieldChange(name, getattr(base, name), changes[name])
             for name in EDITABLE_TEXT_FIELDS
             if name in changes
@@ -186,7 +202,7 @@ class PoEdit(RequestKind):
             sa.select(PurchaseOrderRevision).where(PurchaseOrderRevision.request_id == request_id)
         )
         if done is not None:
-            return {"purchase_order_id": done.purchase_order_id, "revision": done.number}
+            return _revised(done)
         po = session.get(PurchaseOrder, payload["purchase_order_id"])
         if po is None:
             raise LookupError(f"purchase order {payload['purchase_order_id']} is gone")
@@ -226,7 +242,15 @@ class PoEdit(RequestKind):
             )
         )
         session.flush()
-        return {"purchase_order_id": po.id, "revision": revision.number}
+        return _revised(revision)
+
+
+def _revised(revision: PurchaseOrderRevision) -> dict[str, Any]:
+    return {
+        "purchase_order_id": revision.purchase_order_id,
+        "revision": revision.number,
+        APPLIED: {"revision": revision.number},
+    }
 
 
 def _text_change(

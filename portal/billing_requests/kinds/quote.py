@@ -23,7 +23,13 @@ from wtforms import Form as BaseForm
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.billing_requests.events import MailText
-from portal.billing_requests.kinds.base import ActionForm, FieldChange, RequestForm, RequestKind
+from portal.billing_requests.kinds.base import (
+    ActionForm,
+    FieldChange,
+    Recorded,
+    RequestForm,
+    RequestKind,
+)
 from portal.billing_requests.kinds.fields import CHOOSE, MAX_TEXT, FieldErrors, Step, money_text
 from portal.billing_requests.kinds.quotes import (
     active_plans,
@@ -242,15 +248,15 @@ class QuoteKind(RequestKind):
         errors.raise_if_any()
         return {"items": items, "term_months": term, "notes": notes}
 
-    def describe(self, session: orm.Session, payload: dict[str, Any]) -> list[FieldChange]:
+    def describe(self, session: orm.Session, recorded: Recorded) -> list[FieldChange]:
         rows = [
             FieldChange(item["product"], "", str(_l("%(n)d seats", n=item["seats"])))
-            for item in payload["items"]
+            for item in recorded.payload["items"]
         ]
-        term = str(_l("%(n)d months", n=payload["term_months"]))
+        term = str(_l("%(n)d months", n=recorded.payload["term_months"]))
         rows.append(FieldChange(str(_l("Term")), "", term))
-        if payload.get("notes"):
-            rows.append(FieldChange("notes", "", payload["notes"]))
+        if recorded.payload.get("notes"):
+            rows.append(FieldChange("notes", "", recorded.payload["notes"]))
         return rows
 
     def check_approval(

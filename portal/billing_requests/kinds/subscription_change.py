@@ -3,6 +3,7 @@ technician's approval and billed on an invoice instead of the card."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,11 +12,12 @@ from temporalio.exceptions import ApplicationError
 
 from portal.billing_centre import operations as billing
 from portal.billing_centre import subscriptions as lifecycle
-from portal.billing_requests.kinds.base import FieldChange, RequestKind
-from portal.billing_requests.kinds.fields import FieldErrors
+from portal.billing_centre.subscriptions import subscription_status_label
+from portal.billing_requests.kinds.base import APPLIED, FieldChange, Recorded, RequestKind
+from portal.billing_requests.kinds.fields import FieldErrors, money_text
 from portal.config import Settings
 from portal.errors import PortalError
-from portal.i18n import _l
+from portal.i18n import _l, format_iso_day
 from portal.models import Account, AuditEntry, Invoice, Subscription
 from workflows.lifecycle import RequestType
 from workflows.messages import ChangeInput
@@ -33,8 +35,13 @@ class SubscriptionChange(RequestKind):
     ) -> dict[str, Any]:
         return validate_subscription_change(session, account_id, payload)
 
-    def describe(self, session: orm.Session, payload: dict[str, Any]) -> list[FieldChange]:
-        return describe_subscription_change(session, payload)
+    def describe(self, session: orm.Session, recorded: Recorded) -> list[FieldChange]:
+        return describe_subscription_change(recorded.payload, recorded.before, recorded.applied)
+
+    def snapshot(
+        self, session: orm.Session, account_id: int, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        return snapshot_subscription(session, account_id, payload)
 
     def apply(
         self, session: orm.Session, change: ChangeInput, settings: Settings
@@ -57,7 +64,7 @@ ACTION_LABELS = {
 }
 
 
-def action_of(payload: dict[str, Any]) -> str:
+def action_of(payload: Mapping[str, Any]) -> str:
     return str(payload.get("action") or "change")
 
 
@@ -101,44 +108,126 @@ def validate_subscription_change(
     return {"action": action, "subscription_id": subscription.id, **wanted, "reason": reason}
 
 
+def snapshot_subscription(
+    session: orm.Session, account_id: int, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """The subscription as the contact saw it when asking, and what the change was to cost."""
+    action = action_of(payload)
+    subscription = session.get(Subscription, payload.get("subscription_id") or 0)
+    if action == "add" or subscription is None:
+        return {}
+    before: dict[str, Any] = {
+        "plan": subscription.plan.name,
+        "seats": subscription.seats,
+        "status": subscription.status,
+        "billing_date": subscription.next_billing_date.isoformat(),
+        "currency": subscription.account.currency,
+    }
+    if action == "change":
+        target = billing.target_of(session, subscription, payload)
+        preview = billing.preview(session, subscription, payload)
+        before.update(target_plan=target.plan.name, target_seats=target.seats)
+        if not preview.error:
+            before.update(
+                amount_due=str(preview.amount_due),
+                amount_credited=str(preview.amount_credited),
+                new_billing_date=preview.new_billing_date.isoformat(),
+            )
+    return before
+
+
 def describe_subscription_change(
-    session: orm.Session, payload: dict[str, Any]
+    payload: Mapping[str, Any], before: Mapping[str, Any], applied: Mapping[str, Any]
 ) -> list[FieldChange]:
     action = action_of(payload)
     asked = FieldChange(str(_l("Change")), "", str(ACTION_LABELS.get(action, action)))
     if action == "add":
         return [
             asked,
-            FieldChange(str(_l("Plan")), "", str(payload.get("plan", ""))),
-            FieldChange(str(_l("Seats")), "", str(payload.get("seats", ""))),
+            FieldChange(str(_l("Plan")), "", str(payload.get("plan", "")), _text(applied, "plan")),
+            FieldChange(
+                str(_l("Seats")), "", str(payload.get("seats", "")), _text(applied, "seats")
+            ),
             FieldChange(str(_l("Billing period")), "", str(payload.get("period", ""))),
+            _status_row(before, applied),
         ]
-    subscription = session.get(Subscription, payload["subscription_id"])
-    if subscription is None:
+    if not before:
         return [asked]
     if action in ("cancel", "undo_cancel", "reactivate"):
         return [
             asked,
-            FieldChange(str(_l("Plan")), subscription.plan.name, subscription.plan.name),
-            FieldChange(str(_l("Billing date")), "", subscription.next_billing_date.isoformat()),
-        ]
-    target = billing.target_of(session, subscription, payload)
-    result = billing.preview(session, subscription, payload)
-    rows = [
-        FieldChange(str(_l("Plan")), subscription.plan.name, target.plan.name),
-        FieldChange(str(_l("Seats")), str(subscription.seats), str(target.seats)),
-    ]
-    if not result.error:
-        rows.append(FieldChange(str(_l("Amount due")), "", str(result.amount_due)))
-        rows.append(FieldChange(str(_l("Amount credited")), "", str(result.amount_credited)))
-        rows.append(
+            FieldChange(str(_l("Plan")), str(before["plan"]), str(before["plan"])),
+            _status_row(before, applied),
             FieldChange(
                 str(_l("Billing date")),
-                subscription.next_billing_date.isoformat(),
-                result.new_billing_date.isoformat(),
-            )
-        )
+                format_iso_day(before["billing_date"]),
+                "",
+                format_iso_day(applied.get("billing_date")),
+            ),
+        ]
+    currency = str(before.get("currency", "USD"))
+    rows = [
+        FieldChange(
+            str(_l("Plan")),
+            str(before["plan"]),
+            str(before.get("target_plan", before["plan"])),
+            _text(applied, "plan"),
+        ),
+        FieldChange(
+            str(_l("Seats")),
+            str(before["seats"]),
+            str(before.get("target_seats", before["seats"])),
+            _text(applied, "seats"),
+        ),
+    ]
+    if "amount_due" in before:
+        rows += [
+            FieldChange(
+                str(_l("Amount due")),
+                "",
+                money_text(before["amount_due"], currency),
+                _money(applied, "amount_due", currency),
+            ),
+            FieldChange(
+                str(_l("Amount credited")),
+                "",
+                money_text(before["amount_credited"], currency),
+                _money(applied, "amount_credited", currency),
+            ),
+            FieldChange(
+                str(_l("Billing date")),
+                format_iso_day(before["billing_date"]),
+                format_iso_day(before["new_billing_date"]),
+                format_iso_day(applied.get("billing_date")),
+            ),
+        ]
     return rows
+
+
+def _status_row(before: Mapping[str, Any], applied: Mapping[str, Any]) -> FieldChange:
+    def label(status: Any) -> str:
+        return subscription_status_label(str(status)) if status else ""
+
+    done = label(applied.get("status")) if applied.get("status") else None
+    return FieldChange(str(_l("Status")), label(before.get("status")), "", done)
+
+
+def _text(applied: Mapping[str, Any], key: str) -> str | None:
+    return str(applied[key]) if key in applied else None
+
+
+def _money(applied: Mapping[str, Any], key: str, currency: str) -> str | None:
+    return money_text(applied[key], currency) if key in applied else None
+
+
+def _applied_values(subscription: Subscription, **amounts: Any) -> dict[str, Any]:
+    return {
+        "plan": subscription.plan.name,
+        "seats": subscription.seats,
+        "status": subscription.status,
+        "billing_date": subscription.next_billing_date.isoformat(),
+        **amounts,
+    }
 
 
 def apply_subscription_change(session: orm.Session, change: ChangeInput) -> dict[str, Any]:
@@ -190,7 +279,9 @@ def _apply(session: orm.Session, account: Account, change: ChangeInput) -> dict[
         bill = lifecycle.invoice_bill(session, account, subscription.plan.product)
         reactivated = lifecycle.reactivate_for(session, account, actor, subscription, bill)
         return _applied(session, action, reactivated)
-    return billing.apply_approved_change(session, account, subscription, payload, actor)
+    result = billing.apply_approved_change(session, account, subscription, payload, actor)
+    amounts = {key: result[key] for key in ("amount_due", "amount_credited")}
+    return {**result, APPLIED: _applied_values(subscription, **amounts)}
 
 
 def _applied(session: orm.Session, action: str, subscription: Subscription) -> dict[str, Any]:
@@ -210,4 +301,5 @@ def _applied(session: orm.Session, action: str, subscription: Subscription) -> d
         "status": subscription.status,
         "new_billing_date": subscription.next_billing_date.isoformat(),
         "invoice_id": invoice,
+        APPLIED: _applied_values(subscription),
     }
