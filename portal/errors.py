@@ -47,6 +47,8 @@ REFUSAL_MESSAGES = {
     "supervisor_only": _l("Only a supervisor can reassign a request."),
     "own_request": _l("You cannot decide a request you submitted yourself."),
     "already_decided": _l("This request has already been decided."),
+    "cancelled": _l("This request was cancelled: there is nothing left to decide."),
+    "expired": _l("This request has expired: there is nothing left to decide."),
     "already_claimed": _l("Another technician has already claimed this request."),
     "not_claimed": _l("Claim this request before deciding it."),
     "claimed_by_other": _l("This request is claimed by another technician."),

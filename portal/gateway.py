@@ -40,7 +40,7 @@ from portal.errors import Conflict, Forbidden, ServiceUnavailable, ValidationFai
 from portal.i18n import _l
 from portal.observability.propagation import CorrelationInterceptor
 from workflows import search
-from workflows.lifecycle import FORBIDDEN
+from workflows.lifecycle import FORBIDDEN, closed_code
 from workflows.messages import RequestSnapshot, StartRequestInput, workflow_id_for
 from workflows.request_workflow import RequestWorkflow
 from workflows.subscription_workflow import (
@@ -226,10 +226,27 @@ def update_request(
         raise _refusal(error) from error
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
-            raise Conflict(refusal_message("already_decided")) from error
+            # The workflow has ended; how it ended tells the reader why nothing was done.
+            ended = closed_code(_final_status(bridge, request_id))
+            raise Conflict(refusal_message(ended)) from error
         raise
     except (TemporalUnavailable, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
         return _outcome_of(bridge, request_id, update_id, error)
+
+
+def _final_status(bridge: TemporalBridge, request_id: int) -> str:
+    """The status a finished workflow ended in ("" when it cannot be read)."""
+
+    async def look_up(client: Client) -> str:
+        handle = client.get_workflow_handle(workflow_id_for(request_id))
+        snapshot = await handle.query(RequestWorkflow.snapshot, rpc_timeout=LOOK_UP_TIMEOUT)
+        return snapshot.status
+
+    try:
+        return bridge.run(look_up, timeout=LOOK_UP_TIMEOUT.total_seconds() * 2)
+    except Exception:
+        log.info("the final status of request %s could not be read", request_id)
+        return ""
 
 
 def _refusal(error: WorkflowUpdateFailedError) -> Exception:

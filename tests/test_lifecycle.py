@@ -66,11 +66,15 @@ def test_only_the_assignee_decides_and_only_once() -> None:
         "claimed_by_other",
     )
     assert refusal(Action.APPROVE, facts("submitted"), TESS) == (CONFLICT, "not_claimed")
-    for decided in ("approved", "completed", "rejected", "cancelled", "expired", "failed"):
+    for decided in ("approved", "completed", "rejected", "failed"):
         assert refusal(Action.APPROVE, facts(decided, assignee=4), TESS) == (
             CONFLICT,
             "already_decided",
         )
+    # A request nobody decided says how it ended instead.
+    for ended in ("cancelled", "expired"):
+        assert refusal(Action.APPROVE, facts(ended, assignee=4), TESS) == (CONFLICT, ended)
+        assert refusal(Action.CLAIM, facts(ended), TESS) == (CONFLICT, ended)
 
 
 def test_nobody_decides_their_own_request() -> None:

@@ -157,9 +157,16 @@ def _conflict(code: str) -> Refusal:
     return Refusal(CONFLICT, code)
 
 
+def closed_code(status: str) -> str:
+    """Why a request that has left review takes no decision: how it ended says it."""
+    if status == Status.CANCELLED:
+        return "cancelled"
+    return "expired" if status == Status.EXPIRED else "already_decided"
+
+
 def _require_open(facts: RequestFacts) -> None:
     if facts.status not in OPEN_STATUSES:
-        raise _conflict("already_decided")
+        raise _conflict(closed_code(facts.status))
 
 
 def _require_staff(facts: RequestFacts, actor: Actor) -> None:
@@ -193,7 +200,7 @@ def check(action: Action, facts: RequestFacts, actor: Actor, target: Actor | Non
         _require_staff(facts, actor)
         if facts.status != Status.SUBMITTED:
             raise _conflict(
-                "already_claimed" if facts.status in OPEN_STATUSES else "already_decided"
+                "already_claimed" if facts.status in OPEN_STATUSES else closed_code(facts.status)
             )
     elif action in (Action.APPROVE, Action.REJECT):
         _require_deciding_staff(facts, actor)
@@ -208,7 +215,7 @@ def check(action: Action, facts: RequestFacts, actor: Actor, target: Actor | Non
     elif action is Action.CANCEL:
         _require_account_side(facts, actor)
         if facts.status not in OPEN_STATUSES and facts.status != Status.SCHEDULED:
-            raise _conflict("already_decided")
+            raise _conflict(closed_code(facts.status))
     elif action in (Action.ACCEPT_QUOTE, Action.DECLINE_QUOTE):
         _require_account_side(facts, actor)
         if facts.status != Status.QUOTED:

@@ -49,7 +49,8 @@ class EventInfo:
 
 EVENTS: dict[Event, EventInfo] = {
     Event.SUBMITTED: EventInfo(_l("Submitted")),
-    Event.CLAIMED: EventInfo(_l("Claimed by a technician")),
+    # The timeline names who claimed it: a technician or a supervisor.
+    Event.CLAIMED: EventInfo(_l("Claimed")),
     Event.REASSIGNED: EventInfo(
         _l("Reassigned"),
         Audience.ASSIGNEE,
@@ -283,6 +284,15 @@ STATUS_LABELS: dict[str, LazyText] = {
     Status.DECLINED: _l("Declined"),
     Status.SCHEDULED: _l("Scheduled"),
 }
+# The console's readers wait for nobody: there the customer is who is waited for.
+STAFF_STATUS_LABELS: dict[str, LazyText] = {
+    **STATUS_LABELS,
+    Status.WAITING_FOR_CUSTOMER: _l("Waiting for the customer"),
+}
+
+
+def status_labels(for_staff: bool) -> dict[str, LazyText]:
+    return STAFF_STATUS_LABELS if for_staff else STATUS_LABELS
 
 
 def event_of(name: str) -> Event | None:

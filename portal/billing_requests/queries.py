@@ -118,6 +118,12 @@ def list_requests(
     return list(session.scalars(query.limit(200)))
 
 
+# The queue's default leaves out what nobody has to act on any more; a failed change waits for
+# a technician's retry, so it stays. `status=all` shows everything.
+SETTLED_STATUSES = FINAL_STATUSES - {Status.FAILED}
+ALL_STATUSES = "all"
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     status: str | None = None
@@ -143,7 +149,9 @@ def technician_queue(session: orm.Session, user: User, filters: QueueFilters) ->
     if not user.is_staff:
         raise Forbidden(str(_l("Only LogMeIn technicians can see the queue.")))
     query = sa.select(BillingRequest)
-    if filters.status:
+    if filters.status is None:
+        query = query.where(BillingRequest.status.not_in(SETTLED_STATUSES))
+    elif filters.status != ALL_STATUSES:
         query = query.where(BillingRequest.status == filters.status)
     if filters.request_type:
         query = query.where(BillingRequest.type == filters.request_type)

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from portal import clock
 from portal.billing_requests import actions as operations
 from portal.billing_requests import queries
-from portal.billing_requests.events import STATUS_LABELS
+from portal.billing_requests.events import STAFF_STATUS_LABELS
 from portal.billing_requests.kinds import KINDS, kind_of
 from portal.billing_requests.kinds.contact_change import StaffContactChangeForm
 from portal.billing_requests.kinds.quotes import active_plans, quote_for
@@ -93,7 +93,7 @@ def queue() -> ResponseReturnValue:
             for item in page.items
             if KINDS[item.type].approved_in_bulk and "approve" in queries.actions_for(item, user)
         },
-        statuses=STATUS_LABELS,
+        statuses=STAFF_STATUS_LABELS,
         kinds=KINDS,
         accounts=session.query(Account).order_by(Account.name).all(),
         staff=queries.staff_members(session),

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from flask import Flask
+from flask import Flask, has_request_context
 from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
+from flask_login import current_user
 
 from portal.billing_centre.subscriptions import subscription_status_label
-from portal.billing_requests.events import EVENTS, STATUS_LABELS, event_of
+from portal.billing_requests.events import EVENTS, event_of, status_labels
 from portal.billing_requests.kinds import kind_of, with_forms
 from portal.billing_requests.kinds.frequency_change import FREQUENCY_LABELS
 from portal.i18n import _l, format_day
+from portal.models import BillingRequest
 from portal.web.extensions import settings_of
 from portal.web.forms import one_time_token
 from workflows.lifecycle import OPEN_STATUSES, Status
@@ -25,12 +27,20 @@ FIELD_LABELS = {
 
 
 def status_label(status: str) -> str:
-    return str(STATUS_LABELS.get(status, status))
+    for_staff = has_request_context() and bool(
+        current_user.is_authenticated and current_user.is_staff
+    )
+    return str(status_labels(for_staff).get(status, status))
 
 
 def event_label(name: str) -> str:
     event = event_of(name)
     return str(EVENTS[event].label) if event else name
+
+
+def headline(item: BillingRequest) -> str:
+    kind = kind_of(item.type)
+    return kind.headline(item.payload or {}) if kind else ""
 
 
 def type_label(request_type: str) -> str:
@@ -64,6 +74,7 @@ def money(amount: Decimal, currency: str) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         status_label=status_label,
+        headline=headline,
         subscription_status_label=subscription_status_label,
         event_label=event_label,
         type_label=type_label,

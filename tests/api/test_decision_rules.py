@@ -132,7 +132,7 @@ def test_contact_cancels_a_submitted_request_then_it_cannot_be_claimed(
     assert cancelled.json["timeline"][-1]["note"] == "Not needed"
 
     refused = assert_error(act(client, tess, request_id, "claim"), 409)
-    assert "already been decided" in refused["error"]
+    assert refused["error"] == "This request was cancelled: there is nothing left to decide."
     after = stored_request(database, request_id)
     assert after["status"] == "cancelled"
     assert after["assignee_id"] is None

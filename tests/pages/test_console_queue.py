@@ -48,8 +48,16 @@ def test_queue_filters_narrow_the_list_oldest_first(
 
     queue = tess.get("/console/")
     assert queue.status_code == 200
-    assert queue_ids(queue.text) == everything
-    assert "<small>(4)</small>" in queue.text
+    # By default, what someone still has to act on: the cancelled request is left out.
+    to_do = [unclaimed, globex, theos]
+    assert queue_ids(queue.text) == to_do
+    assert "<small>(3)</small>" in queue.text
+    # Three purchase-order edits, told apart by what each one is about.
+    assert re.findall(r'<td class="headline">([^<]*)</td>', queue.text) == [
+        "first",
+        "second",
+        "third",
+    ]
     accounts = dict(
         (name, int(value))
         for value, name in re.findall(r'<option value="(\d+)" >([^<]+)</option>', queue.text)
@@ -62,12 +70,16 @@ def test_queue_filters_narrow_the_list_oldest_first(
         "status=in_review": [globex, theos],
         "status=cancelled": [cancelled],
         "status=completed": [],
-        "type=po_edit": everything,
+        "status=all": everything,
+        "type=po_edit": to_do,
+        "status=all&type=po_edit": everything,
         "type=quote": [],
         "assignee=me": [globex],
-        "assignee=none": [unclaimed, cancelled],
+        "assignee=none": [unclaimed],
+        "status=all&assignee=none": [unclaimed, cancelled],
         f"assignee={theo_id}": [theos],
-        f"account={acme}": [unclaimed, theos, cancelled],
+        f"account={acme}": [unclaimed, theos],
+        f"status=all&account={acme}": [unclaimed, theos, cancelled],
         f"account={globex_account}": [globex],
         f"account={acme}&status=in_review": [theos],
         "assignee=none&status=submitted&type=po_edit": [unclaimed],

@@ -179,6 +179,10 @@ def test_a_contact_change_a_technician_starts_is_decided_by_a_supervisor(
     sam = signed_in(app, "sam@logmein.example")
     assert "Four-eyes: a supervisor must decide." in sam.get(task_url(request_id)).text
     claim(sam, request_id)
+    # The timeline says who claimed it, a supervisor here, not "a technician".
+    claimed = sam.get(task_url(request_id)).text.split('<ol class="timeline">', 1)[1]
+    assert "<strong>Claimed</strong> · Sam Okafor" in claimed
+    assert "technician" not in claimed
     approve(sam, request_id, text="Confirmed with Globex by phone")
     wait_for(lambda: request_status(database, request_id) == "completed", what="contact change")
     with database.session() as session:

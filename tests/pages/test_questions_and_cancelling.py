@@ -36,14 +36,17 @@ def test_request_info_loop_through_the_pages(
     question = "Which cost centre should the thirty new seats go to?"
     asked = follow(tess, act(tess, request_id, "request-info", question))
     assert "Your question was sent to the customer." in flashes(asked.text)
-    assert shown_status(asked.text) == "Waiting for you"
+    # For the technician the customer is who is waited for; for the customer, it is them.
+    assert shown_status(asked.text) == "Waiting for the customer"
     assert request_status(database, request_id) == "waiting_for_customer"
 
     page_url = f"/requests/{request_id}"
     page = client.get(page_url)
     assert shown_status(page.text) == "Waiting for you"
-    assert "The technician needs more information" in page.text
-    assert question in page.text
+    box = page.text.split('<section class="card attention">', 1)[1].split("</section>", 1)[0]
+    assert "The technician needs more information" in box
+    assert question in box, "the question is where the answer is asked for"
+    assert "Tess Nguyen asked on" in box
     answer_form = read_form(page.text, f"{page_url}/provide-info")
     assert set(answer_form) == {"csrf_token", "text"}
 
@@ -103,7 +106,8 @@ def test_cancel_from_the_request_page(
 
     # A second cancel (an old tab) is refused with a message and changes nothing.
     again = follow(client, post_form(client, "/", f"{page_url}/cancel", {}))
-    assert "This request has already been decided." in flashes(again.text)
+    cancelled_message = "This request was cancelled: there is nothing left to decide."
+    assert cancelled_message in flashes(again.text)
     assert shown_status(again.text) == "Cancelled"
 
     assert f'href="{page_url}"' not in client.get("/").text
@@ -111,6 +115,9 @@ def test_cancel_from_the_request_page(
     task = tess.get(f"/console/tasks/{request_id}")
     assert shown_status(task.text) == "Cancelled"
     assert f'action="/console/tasks/{request_id}/claim"' not in task.text
+    # A claim from a tab opened before: told it was cancelled, not "already decided".
+    stale = follow(tess, act(tess, request_id, "claim"))
+    assert cancelled_message in flashes(stale.text)
     with database.session() as session:
         assert (
             session.scalar(

@@ -3,6 +3,7 @@ technician (the approval's comment), with an optional PDF attachment."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from portal.billing_requests.kinds.base import (
     Recorded,
     RequestForm,
     RequestKind,
+    shortened,
 )
 from portal.billing_requests.kinds.fields import (
     CHOOSE,
@@ -122,6 +124,10 @@ class AccountInquiry(RequestKind):
                 errors.add("invoice_id", _l("Choose one of your invoices."))
         errors.raise_if_any()
         return {"topic": topic, "invoice_id": invoice_id, "message": message}
+
+    def headline(self, payload: Mapping[str, Any]) -> str:
+        topic = str(TOPIC_LABELS.get(str(payload.get("topic")), ""))
+        return shortened(f"{topic}: {payload.get('message', '')}")
 
     def describe(self, session: orm.Session, recorded: Recorded) -> list[FieldChange]:
         rows = [FieldChange(str(_l("Topic")), "", str(TOPIC_LABELS[recorded.payload["topic"]]))]

@@ -54,6 +54,11 @@ class Recorded:
     applied: Mapping[str, Any]
 
 
+def shortened(text: str, most: int = 60) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= most else line[: most - 1].rstrip() + "…"
+
+
 class RequestForm(Form):
     """The page a billing contact fills in to start a request of a kind."""
 
@@ -154,6 +159,13 @@ class RequestKind:
         """End what a completed change handed out and left unused (see LAPSE in
         workflows/messages.py); the event to record, or None when nothing lapsed."""
         return None
+
+    def headline(self, payload: Mapping[str, Any]) -> str:
+        """A few words that tell this request from another of its kind in a list."""
+        for key in ("reason", "message", "details", "notes"):
+            if payload.get(key):
+                return shortened(str(payload[key]))
+        return ""
 
     def mail_values(self, session: orm.Session, request: BillingRequest) -> dict[str, str]:
         """Placeholders of this kind's mail texts (%(contact)s…), in the reader's language."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from portal.billing_requests.kinds.base import (
     Recorded,
     RequestForm,
     RequestKind,
+    shortened,
 )
 from portal.billing_requests.kinds.fields import CHOOSE, FieldErrors
 from portal.config import Settings
@@ -101,6 +103,9 @@ class ContactChange(RequestKind):
         self, session: orm.Session, change: ChangeInput, settings: Settings
     ) -> dict[str, Any]:
         return apply_contact_change(session, change, settings)
+
+    def headline(self, payload: Mapping[str, Any]) -> str:
+        return shortened(f"→ {payload.get('new_contact_name') or payload.get('new_contact_email')}")
 
     def mail_values(self, session: orm.Session, request: BillingRequest) -> dict[str, str]:
         payload = request.payload or {}

@@ -3,6 +3,7 @@ on approval and offered to the account for download."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import orm
@@ -10,7 +11,13 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from portal.billing_requests.events import MailText
-from portal.billing_requests.kinds.base import FieldChange, Recorded, RequestForm, RequestKind
+from portal.billing_requests.kinds.base import (
+    FieldChange,
+    Recorded,
+    RequestForm,
+    RequestKind,
+    shortened,
+)
 from portal.billing_requests.kinds.fields import CHOOSE, MAX_TEXT, FieldErrors
 from portal.config import Settings
 from portal.i18n import N_, _, _l
@@ -75,6 +82,10 @@ class FormRequest(RequestKind):
         region = errors.text(payload, "region", 100, required=form == "regional_form")
         errors.raise_if_any()
         return {"form": form, "details": details, "region": region}
+
+    def headline(self, payload: Mapping[str, Any]) -> str:
+        form = str(FORM_LABELS.get(str(payload.get("form")), ""))
+        return shortened(f"{form} ({payload['region']})" if payload.get("region") else form)
 
     def describe(self, session: orm.Session, recorded: Recorded) -> list[FieldChange]:
         rows = [FieldChange(str(_l("Form")), "", str(FORM_LABELS[recorded.payload["form"]]))]

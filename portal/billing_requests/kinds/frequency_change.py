@@ -3,6 +3,7 @@ services agree; an approved change is scheduled and takes effect at the next ren
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from portal.billing_requests.kinds.base import (
     Recorded,
     RequestForm,
     RequestKind,
+    shortened,
 )
 from portal.billing_requests.kinds.fields import CHOOSE, FieldErrors
 from portal.config import Settings
@@ -85,6 +87,9 @@ class FrequencyChange(RequestKind):
             when = format_day(date.fromisoformat(str(effective)[:10]))
             facts.append(_("Takes effect on: %(date)s", date=when))
         return facts if frequency else facts[1:]
+
+    def headline(self, payload: Mapping[str, Any]) -> str:
+        return shortened(_frequency_label(payload.get("frequency")))
 
     def describe(self, session: orm.Session, recorded: Recorded) -> list[FieldChange]:
         rows = [
