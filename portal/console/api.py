@@ -6,13 +6,13 @@ import dataclasses
 
 from flask import jsonify, request
 
-from portal.billing_requests import queries
+from portal.billing_requests import invitations, queries
 from portal.billing_requests.api import act, request_json
 from portal.db import row_id
-from portal.errors import NotFound
+from portal.errors import NotFound, ValidationFailed
 from portal.i18n import _
-from portal.web.api_support import Reply, api_user, bp, staff_only
-from portal.web.extensions import get_session
+from portal.web.api_support import Reply, api_user, bp, json_body, staff_only
+from portal.web.extensions import get_session, get_settings
 from workflows.lifecycle import Action
 
 
@@ -58,7 +58,24 @@ def task(request_id: str) -> Reply:
     body["proposed_change"] = [
         dataclasses.asdict(change) for change in queries.describe_changes(session, item)
     ]
+    invitation = invitations.invitation_state(session, item)
+    if invitation is not None:
+        body["invitation"] = invitations.invitation_json(invitation)
     return jsonify(body)
+
+
+@bp.post("/tasks/<request_id>/resend-invitation")
+@staff_only
+def resend_invitation(request_id: str) -> Reply:
+    """A new set-password link for the contact a completed change made (201)."""
+    replaces = json_body().get("replaces")
+    if replaces is not None and (isinstance(replaces, bool) or row_id(replaces) is None):
+        message = _("The id of the link this one replaces.")
+        raise ValidationFailed(message, {"replaces": message})
+    sent = invitations.resend_invitation(
+        get_session(), get_settings(), api_user(), request_id, row_id(replaces)
+    )
+    return jsonify({"invitation": invitations.invitation_json(sent)}), 201
 
 
 TASK_ACTIONS = {

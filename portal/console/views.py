@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from portal import clock
 from portal.billing_requests import actions as operations
-from portal.billing_requests import queries
+from portal.billing_requests import invitations, queries
 from portal.billing_requests.events import STAFF_STATUS_LABELS
 from portal.billing_requests.kinds import KINDS, kind_of
 from portal.billing_requests.kinds.contact_change import StaffContactChangeForm
@@ -29,8 +29,10 @@ from portal.web.forms import (
     OptionalTextForm,
     ReassignForm,
     RequiredTextForm,
+    ResendInvitationForm,
     web_form,
 )
+from portal.web.template_helpers import when
 from workflows.lifecycle import Action, RequestType
 from workflows.messages import workflow_id_for
 
@@ -136,8 +138,13 @@ def _task_page(request_id: int, **bound: Any) -> str:
         else ""
     )
     kind = kind_of(view.item.type)
+    invitation = invitations.invitation_state(session, view.item)
     return render_template(
         "console/task.html",
+        invitation=invitation,
+        resend_form=ResendInvitationForm(
+            formdata=None, replaces=invitation.invitation_id if invitation else ""
+        ),
         view=view,
         kind=kind,
         quote=quote_for(session, request_id),
@@ -190,6 +197,30 @@ def act(request_id: int, verb: str) -> ResponseReturnValue:
         report(error)
     else:
         flash(str(done) % {"id": request_id}, "success")
+    return redirect(url_for("console.task", request_id=request_id))
+
+
+@bp.post("/tasks/<int:request_id>/resend-invitation")
+@staff_required
+def resend_invitation(request_id: int) -> ResponseReturnValue:
+    form = ResendInvitationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        sent = invitations.resend_invitation(
+            get_session(), get_settings(), current(), request_id, row_id(form.replaces.data)
+        )
+    except PortalError as error:
+        report(error)
+    else:
+        flash(
+            _(
+                "A new link was sent to %(email)s; it is valid until %(when)s.",
+                email=sent.contact.email,
+                when=when(sent.expires_at),
+            ),
+            "success",
+        )
     return redirect(url_for("console.task", request_id=request_id))
 
 

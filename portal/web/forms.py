@@ -10,7 +10,7 @@ from typing import Any
 from flask import request
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import Form, SelectField, SubmitField, TextAreaField
+from wtforms import Form, HiddenField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.billing_requests.steps import MAX_TEXT, Step
@@ -24,6 +24,13 @@ class ConfirmForm(FlaskForm):
 
     def step(self) -> Step:
         return Step()
+
+
+class ResendInvitationForm(ConfirmForm):
+    """A new set-password link; `replaces` is the link the page showed (a second click finds
+    it replaced and sends nothing)."""
+
+    replaces = HiddenField()
 
 
 class OptionalTextForm(FlaskForm):

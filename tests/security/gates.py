@@ -135,6 +135,7 @@ GATES: dict[str, Gate] = {
     "console.act": STAFF_PAGE,
     "console.bulk_approve": STAFF_PAGE,
     "console.new_contact_change": STAFF_PAGE,
+    "console.resend_invitation": STAFF_PAGE,
     # API: identity
     "api.me": Gate(UNAUTHORIZED, PASS, PASS, PASS),
     "api.account": Gate(UNAUTHORIZED, PASS, PASS, NOT_FOUND),  # staff belong to no account
@@ -158,6 +159,7 @@ GATES: dict[str, Gate] = {
     "api.tasks": STAFF_API,
     "api.task": STAFF_API,
     "api.task_action": STAFF_API,
+    "api.resend_invitation": STAFF_API,
     # API: billing centre
     "billing_api.subscriptions": CONTACT_API,
     "billing_api.add": CONTACT_API,  # a Corporate account's becomes a request

@@ -24,6 +24,7 @@ FIELD_NAMES = sorted(
         *("cvc", "purchase_order_id", "changes", "lines", "items", "term_months", "form"),
         *("details", "region", "topic", "invoice_id", "frequency", "new_contact_email"),
         *("new_contact_name", "account_id", "discount_pct", "valid_days", "subscription_id"),
+        "replaces",
     }
 )
 REQUEST_TYPES = [

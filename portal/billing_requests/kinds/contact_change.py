@@ -195,16 +195,7 @@ def apply_contact_change(
         )
         session.add(successor)
         session.flush()
-        token = secrets.token_urlsafe(32)
-        invitation = Invitation(
-            user_id=successor.id,
-            request_id=change.request_id,
-            token_hash=hashlib.sha256(token.encode()).hexdigest(),
-            expires_at=clock.now() + timedelta(seconds=settings.timers.invitation),
-        )
-        session.add(invitation)
-        session.flush()
-        link = f"{settings.base_url}/invitations/{token}"
+        invitation, link = issue_invitation(session, settings, successor, change.request_id)
     successor.role = Role.BILLING_CONTACT
     if former is not None and former.id != successor.id:
         former.role = Role.MEMBER
@@ -230,17 +221,34 @@ def apply_contact_change(
         )
     )
     session.flush()
-    _tell(session, settings, change.request_id, successor, Event.CONTACT_CHANGED_NEW, link)
+    tell(session, settings, change.request_id, successor, Event.CONTACT_CHANGED_NEW, link)
     if former is not None and former.id != successor.id:
-        _tell(session, settings, change.request_id, former, Event.CONTACT_CHANGED_OLD, None)
+        tell(session, settings, change.request_id, former, Event.CONTACT_CHANGED_OLD, None)
     return result
+
+
+def issue_invitation(
+    session: orm.Session, settings: Settings, user: User, request_id: int | None
+) -> tuple[Invitation, str]:
+    """A one-time set-password link for `user`, valid for the invitation time; only its
+    digest is stored."""
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        user_id=user.id,
+        request_id=request_id,
+        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        expires_at=clock.now() + timedelta(seconds=settings.timers.invitation),
+    )
+    session.add(invitation)
+    session.flush()
+    return invitation, f"{settings.base_url}/invitations/{token}"
 
 
 def _named(name: str, email: str) -> str:
     return f"{name} <{email}>"
 
 
-def _tell(
+def tell(
     session: orm.Session,
     settings: Settings,
     request_id: int,

@@ -1,0 +1,158 @@
+"""A new billing contact's set-password link can be sent again when it expired: the old link
+dies, the new one works once, and a second click (or technician) sends nothing twice."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from portal.billing_requests.kinds.contact_change import expire_invitation
+from portal.db import Database
+from portal.models import Invitation, OutboxMessage, User
+from tests.conftest import WorkerThread
+from tests.pages.support import flashes, follow, signed_in
+from tests.support import api_token, csrf_token, request_status, wait_for
+
+DANA = "dana@acme.example"
+
+
+def dana_named_and_approved(client: FlaskClient, database: Database) -> int:
+    alice, tess = api_token(client, "alice@acme.example"), api_token(client, "tess@logmein.example")
+    payload = {"new_contact_email": DANA, "new_contact_name": "Dana Scully", "reason": "r"}
+    created = client.post(
+        "/api/v1/requests", json={"type": "contact_change", "payload": payload}, headers=alice
+    )
+    assert created.status_code == 202, created.json
+    request_id: int = created.json["id"]
+    for verb in ("claim", "approve"):
+        answer = client.post(f"/api/v1/tasks/{request_id}/{verb}", json={}, headers=tess)
+        assert answer.status_code == 200, answer.json
+    wait_for(lambda: request_status(database, request_id) == "completed", what="contact change")
+    return request_id
+
+
+def links_to_dana(database: Database) -> list[str]:
+    with database.session() as session:
+        bodies = session.scalars(
+            sa.select(OutboxMessage.body)
+            .where(OutboxMessage.recipient_email == DANA)
+            .order_by(OutboxMessage.id)
+        ).all()
+    return [match.group(0) for body in bodies if (match := re.search(r"/invitations/[\w-]+", body))]
+
+
+def let_the_link_lapse(database: Database) -> None:
+    """What the workflow's lapse activity does once the invitation time is over."""
+    with database.session() as session:
+        latest = session.scalar(sa.select(sa.func.max(Invitation.id)))
+        assert latest is not None and expire_invitation(session, latest)
+        session.commit()
+
+
+def test_an_expired_link_is_sent_again_from_the_task_page(
+    app: Flask, client: FlaskClient, running: WorkerThread, database: Database
+) -> None:
+    request_id = dana_named_and_approved(client, database)
+    [first] = wait_for(lambda: links_to_dana(database), what="the first link")
+    tess = signed_in(app, "tess@logmein.example")
+    task_url = f"/console/tasks/{request_id}"
+    pending = tess.get(task_url).text
+    assert "Sent to dana@acme.example; valid until" in pending
+
+    let_the_link_lapse(database)
+    assert app.test_client().get(first).status_code == 410
+    expired = tess.get(task_url).text
+    assert "The link sent to dana@acme.example is no longer valid and was never used." in expired
+    action = f'action="{task_url}/resend-invitation"'
+    assert action in expired
+    form = expired.split(action, 1)[1].split("</form>", 1)[0]
+    replaces = re.search(r'name="replaces" type="hidden" value="(\d+)"', form)
+    assert replaces, form
+    data = {"csrf_token": csrf_token(form), "replaces": replaces.group(1)}
+
+    sent = follow(tess, tess.post(f"{task_url}/resend-invitation", data=data))
+    assert any(
+        message.startswith("A new link was sent to dana@acme.example; it is valid until")
+        for message in flashes(sent.text)
+    ), flashes(sent.text)
+    assert "Sent to dana@acme.example; valid until" in sent.text
+    links = links_to_dana(database)
+    assert len(links) == 2 and links[0] == first
+    second = links[1]
+
+    # The same form posted again (a double click, an old tab): nothing is sent twice.
+    again = follow(tess, tess.post(f"{task_url}/resend-invitation", data=data))
+    assert "A new invitation was sent meanwhile; nothing was sent again." in flashes(again.text)
+    assert links_to_dana(database) == links
+
+    visitor = app.test_client()
+    page = visitor.get(second)
+    assert page.status_code == 200 and DANA in page.text
+    chosen = visitor.post(
+        second,
+        data={
+            "csrf_token": csrf_token(page.text),
+            "password": "dana-new-password",
+            "confirm": "dana-new-password",
+        },
+    )
+    assert chosen.status_code == 302
+    done = tess.get(task_url).text
+    assert "Dana Scully has chosen a password." in done
+    assert action not in done
+
+
+def test_ten_resends_at_once_send_one_link(
+    client: FlaskClient, running: WorkerThread, database: Database, server: str
+) -> None:
+    request_id = dana_named_and_approved(client, database)
+    wait_for(lambda: links_to_dana(database), what="the first link")
+    let_the_link_lapse(database)
+    tess = api_token(client, "tess@logmein.example")
+    task = client.get(f"/api/v1/tasks/{request_id}", headers=tess).json
+    assert task["invitation"]["status"] == "expired"
+    assert task["invitation"]["email"] == DANA
+    body = json.dumps({"replaces": task["invitation"]["id"]}).encode()
+
+    def resend(_: int) -> int:
+        call = urllib.request.Request(  # noqa: S310 - 127.0.0.1
+            f"{server}/api/v1/tasks/{request_id}/resend-invitation",
+            data=body,
+            headers={**tess, "Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(call, timeout=30) as answer:  # noqa: S310
+                return int(answer.status)
+        except urllib.error.HTTPError as refused:
+            return refused.code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = sorted(pool.map(resend, range(10)))
+    assert answers == [201] + [409] * 9
+    assert len(links_to_dana(database)) == 2
+    with database.session() as session:
+        dana = session.scalar(sa.select(User).where(User.email == DANA))
+        assert dana is not None
+        usable = session.scalars(
+            sa.select(Invitation).where(
+                Invitation.user_id == dana.id,
+                Invitation.used_at.is_(None),
+                Invitation.revoked_at.is_(None),
+            )
+        ).all()
+        assert len(usable) == 1
+    after = client.get(f"/api/v1/tasks/{request_id}", headers=tess).json["invitation"]
+    assert after["status"] == "pending" and after["id"] == usable[0].id
+
+    unknown = client.post(
+        f"/api/v1/tasks/{request_id}/resend-invitation", json={"replaces": 2**70}, headers=tess
+    )
+    assert unknown.status_code == 400 and "replaces" in unknown.json["fields"]
