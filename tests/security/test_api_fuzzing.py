@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from portal.console.api import TASK_ACTIONS
 from tests.security.gates import BY_NAME, PASS
+from tests.security.hostile import hostile_scalars
 from tests.security.support import Browser, Cell, World, cells, json_of, routes
 
 FIELD_NAMES = sorted(
@@ -37,7 +38,8 @@ REQUEST_TYPES = [
     "subscription_change",
 ]
 scalars = (
-    st.none()
+    hostile_scalars
+    | st.none()
     | st.booleans()
     | st.integers()
     | st.floats(allow_nan=False, allow_infinity=False)
