@@ -4,6 +4,10 @@ has happened: renewals, their invoices and payments, dunning, expiries, cancella
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -236,3 +240,38 @@ def test_a_corporate_account_goes_from_annual_to_quarterly(
         assert acme is not None and acme.billing_frequency == "quarterly"
         subscription = session.get(Subscription, enterprise["id"])
         assert subscription is not None and subscription.next_period is None
+
+
+def test_moves_of_one_clock_at_once_never_take_it_back(
+    client: FlaskClient, running: WorkerThread, database: Database, server: str
+) -> None:
+    """Ten moves at once to ten dates (two tabs, a retried call): a move that lost the race is
+    told so (409) and changes nothing; the clock ends at the latest date a move reported and
+    never went back past one."""
+    peter = api_token(client, PETER)
+    start = clock_of(client, peter)
+    # One token each, as ten tabs or scripts would hold.
+    tokens = [api_token(client, PETER) for _ in range(10)]
+
+    def move(days: int) -> tuple[int, str]:
+        body = json.dumps({"date": (start + timedelta(days=days)).isoformat()}).encode()
+        call = urllib.request.Request(  # noqa: S310 - 127.0.0.1
+            f"{server}/api/v1/sandbox/clock",
+            data=body,
+            headers={**tokens[days - 1], "Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(call, timeout=60) as answer:  # noqa: S310
+                return int(answer.status), str(json.loads(answer.read())["date"])
+        except urllib.error.HTTPError as refused:
+            return refused.code, str(json.loads(refused.read())["error"])
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(move, range(10, 0, -1)))
+    assert {status for status, _ in answers} <= {200, 409}, answers
+    reached = sorted(date.fromisoformat(day) for status, day in answers if status == 200)
+    assert reached, answers
+    refusals = [said for status, said in answers if status == 409]
+    assert all("moved meanwhile" in said or "never goes back" in said for said in refusals)
+    assert clock_of(client, peter) == reached[-1], answers

@@ -60,8 +60,21 @@ def move_clock(
     if days > MAX_DAYS:
         message = str(_l("At most %(days)d days at once.", days=MAX_DAYS))
         raise ValidationFailed(message, {"date": message})
-    account.clock_shift_seconds += days * 86400
+    # Of moves made at once, the first wins; the others read a clock that moved meanwhile and
+    # are refused, so a date is never added twice.
+    seen = account.clock_shift_seconds
+    moved = session.execute(
+        sa.update(Account)
+        .where(Account.id == account.id, Account.clock_shift_seconds == seen)
+        .values(clock_shift_seconds=seen + days * 86400)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        message = str(_l("The sandbox clock was moved meanwhile; read its date and try again."))
+        raise Conflict(message, {"date": message})
     session.commit()
+    session.refresh(account)
     shift = clock.shift_of_account(account.clock_shift_seconds)
     waiting = session.scalars(
         sa.select(BillingRequest.id).where(
