@@ -123,6 +123,8 @@ def target_of(session: orm.Session, subscription: Subscription, body: dict[str, 
         errors["seats"] = str(_l("Give the new number of seats or the new tier."))
     if not isinstance(seats, int) or isinstance(seats, bool):
         errors["seats"] = str(_l("A whole number of seats."))
+    elif not 1 <= seats <= MAX_SEATS:
+        errors["seats"] = str(REFUSALS[Refusal.BAD_SEATS])
     plan = subscription.plan
     if tier:
         found = (

@@ -60,3 +60,17 @@ def test_a_huge_purchase_order_id_in_a_request_is_a_400_naming_it(
         "/api/v1/requests", json={"type": "po_edit", "payload": payload}, headers=alice
     )
     assert answer.status_code == 400 and "purchase_order_id" in answer.json["fields"]
+
+
+@pytest.mark.parametrize("seats", [2**70, -(2**70), 0, -1, 100_001])
+@pytest.mark.parametrize("step", ["preview", "change"])
+def test_seats_out_of_range_are_a_400_naming_them(
+    client: FlaskClient, demo: None, seats: int, step: str
+) -> None:
+    peter = api_token(client, "peter@initech.example")
+    [first, *_] = client.get("/api/v1/subscriptions", headers=peter).json["items"]
+    answer = client.post(
+        f"/api/v1/subscriptions/{first['id']}/{step}", json={"seats": seats}, headers=peter
+    )
+    assert answer.status_code == 400, answer.json
+    assert answer.json["fields"] == {"seats": "Seats must be between 1 and 100000."}
