@@ -149,6 +149,8 @@ def dev(web_port: int, temporal_port: int, ui_port: int, data_dir: Path, no_demo
     }
     if not env.get("PORTAL_SECRET_KEY"):
         env["PORTAL_SECRET_KEY"] = _dev_secret(data_dir)
+    if not env.get("PORTAL_METRICS_TOKEN"):
+        env["PORTAL_METRICS_TOKEN"] = _dev_secret(data_dir, "metrics_token")
     os.environ.update(env)
     settings = _settings()
     # A service manager's SIGTERM stops the children as Ctrl-C does.
@@ -170,6 +172,8 @@ def dev(web_port: int, temporal_port: int, ui_port: int, data_dir: Path, no_demo
         wait_for_port(web_port)
         click.echo(f"\nPortal:       http://127.0.0.1:{web_port}")
         click.echo(f"Temporal UI:  http://127.0.0.1:{ui_port}")
+        metrics_file = data_dir / "metrics_token"
+        click.echo(f"Metrics:      http://127.0.0.1:{web_port}/metrics (bearer: {metrics_file})")
         if not no_demo:
             click.echo(f"Demo logins (password {DEMO_PASSWORD}):")
             for login in DEMO_LOGINS:
@@ -188,11 +192,11 @@ def _raise_keyboard_interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _dev_secret(data_dir: Path) -> str:
+def _dev_secret(data_dir: Path, name: str = "secret_key") -> str:
     """A secret kept in the data dir, so dev sessions survive restarts; never used in production."""
     import secrets
 
-    path = data_dir / "secret_key"
+    path = data_dir / name
     if not path.exists():
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)

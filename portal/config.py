@@ -85,6 +85,8 @@ class Settings:
     trusted_proxies: int = 0
     # Business time minus real time (`portal.clock`): always zero outside development.
     clock_shift: timedelta = timedelta(0)
+    # The bearer token Prometheus sends for /metrics; without one /metrics is not served.
+    metrics_token: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -145,6 +147,7 @@ class Settings:
             quote_valid_days=_env_int("PORTAL_QUOTE_VALID_DAYS", 30),
             trusted_proxies=_env_int("PORTAL_TRUSTED_PROXIES", 0),
             clock_shift=_clock_shift(development),
+            metrics_token=_env("PORTAL_METRICS_TOKEN"),
         )
 
 

@@ -236,6 +236,9 @@ def bridge(temporal_settings: TemporalSettings) -> TemporalBridge:
     return TemporalBridge(temporal_settings)
 
 
+METRICS_TOKEN = "test-metrics-token"
+
+
 def make_settings(database_url: str, temporal: TemporalSettings, data_dir: Path) -> Settings:
     return Settings(
         data_dir=data_dir,
@@ -246,6 +249,7 @@ def make_settings(database_url: str, temporal: TemporalSettings, data_dir: Path)
         base_url="http://127.0.0.1:5000",
         development=True,
         clock_shift=clock_shift(),
+        metrics_token=METRICS_TOKEN,
     )
 
 

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from portal.db import Database
 from portal.observability.logs import JsonFormatter
-from tests.conftest import WorkerThread
+from tests.conftest import METRICS_TOKEN, WorkerThread
 from tests.support import api_token, request_status, wait_for
 
 
@@ -87,7 +87,12 @@ def test_request_ids_reach_activity_logs_and_metrics_count(
     unsafe = client.get("/healthz", headers={"X-Request-ID": "evil id <script>"})
     assert unsafe.headers["X-Request-ID"] != "evil id <script>"
 
-    metrics = client.get("/metrics").text
+    # Only the scraper reads the metrics: a bearer token, not a signed-in session.
+    assert client.get("/metrics").status_code == 401
+    wrong = client.get("/metrics", headers={"Authorization": "Bearer guess"})
+    assert wrong.status_code == 401 and wrong.headers["WWW-Authenticate"].startswith("Bearer")
+    scraper = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    metrics = client.get("/metrics", headers=scraper).text
     assert (
         'portal_http_request_duration_seconds_count{method="POST",route="/api/v1/requests",status="202"}'
         in metrics

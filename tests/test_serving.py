@@ -24,11 +24,13 @@ def environment(database_url: str, temporal: TemporalSettings, data_dir: Path) -
         "PORTAL_TEMPORAL_TASK_QUEUE": f"{temporal.task_queue}-serving",
         "PORTAL_DATA_DIR": str(data_dir),
         "PORTAL_SECRET_KEY": "serving-test",
+        "PORTAL_METRICS_TOKEN": "serving-metrics",
     }
 
 
-def get(url: str) -> tuple[int, str]:
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - 127.0.0.1 only
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+    call = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - 127.0.0.1 only
+    with urllib.request.urlopen(call, timeout=10) as response:  # noqa: S310 - 127.0.0.1 only
         return response.status, response.read().decode()
 
 
@@ -59,7 +61,8 @@ def test_gunicorn_workers_answer_and_stop_gracefully(
         statuses = [get(f"http://127.0.0.1:{port}/healthz") for _ in range(12)]
         assert {status for status, _ in statuses} == {200}
         assert all('"temporal":"ok"' in body for _, body in statuses)
-        status, metrics = get(f"http://127.0.0.1:{port}/metrics")
+        scraper = {"Authorization": "Bearer serving-metrics"}
+        status, metrics = get(f"http://127.0.0.1:{port}/metrics", scraper)
         assert status == 200
         # Both processes' observations, summed by the multiprocess registry.
         counted = (

@@ -8,14 +8,13 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from portal.accounts.security import hash_password, normalize_email
+from portal.accounts.security import email_address, hash_password, normalize_email
 from portal.errors import Conflict, ValidationFailed
 from portal.models import Account, User
 from workflows.lifecycle import STAFF_ROLES, Role
 
 ACCOUNT_KINDS = ("corporate", "standard")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
 
 
@@ -64,9 +63,10 @@ def create_user(
     account_id: int | None = None,
     language: str = "en",
 ) -> User:
-    email = normalize_email(email)
+    address = email_address(email)
+    email = address or normalize_email(email)
     errors = {}
-    if not EMAIL.match(email) or len(email) > 254:
+    if address is None:
         errors["email"] = "A valid e-mail address is required."
     if not name.strip():
         errors["name"] = "A name is required."

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import orm
 
+from portal.accounts.security import email_address
 from portal.errors import Forbidden, ValidationFailed
 from portal.i18n import _l
 from portal.models import Account, User
@@ -43,13 +43,10 @@ def set_invoice_recipients(session: orm.Session, user: User, emails: Any) -> lis
 
 
 def _address(raw: str) -> str:
-    if len(raw) > 254 or any(char in raw for char in '<>",;') or not raw.isprintable():
+    address = email_address(raw)
+    if address is None:
         raise _invalid(_l("Not an e-mail address: %(address)s", address=raw[:80]))
-    try:
-        # Deliverability would ask DNS; the mail server says soon enough.
-        return str(validate_email(raw, check_deliverability=False).normalized)
-    except EmailNotValidError:
-        raise _invalid(_l("Not an e-mail address: %(address)s", address=raw[:80])) from None
+    return address
 
 
 def _invalid(message: object) -> ValidationFailed:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import orm
 
 from portal import clock
@@ -50,6 +51,21 @@ def authenticate(session: orm.Session, email: str, password: str) -> User | None
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
+
+
+def email_address(raw: str) -> str | None:
+    """`raw` as the one mailbox it names, normalised; None for anything else: a display name
+    ("Boss" <x@evil.example>), a list (a,b@c.example), an impossible address. What is stored is
+    what the SMTP envelope gets."""
+    raw = raw.strip()
+    if len(raw) > 254 or any(char in raw for char in '<>",;') or not raw.isprintable():
+        return None
+    try:
+        # Deliverability would ask DNS; the mail server says soon enough.
+        checked = validate_email(raw, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return normalize_email(str(checked.normalized))
 
 
 def _digest(token: str) -> str:

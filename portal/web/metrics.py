@@ -6,11 +6,12 @@ Several gunicorn workers share one registry through prometheus_client's multipro
 
 from __future__ import annotations
 
+import hmac
 import os
 import time
 import uuid
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -19,6 +20,7 @@ from prometheus_client import (
     multiprocess,
 )
 
+from portal.web.extensions import settings_of
 from workflows.correlation import request_id
 
 ROUTE_LATENCY = Histogram(
@@ -63,6 +65,18 @@ def init_app(app: Flask) -> None:
 
     @app.get("/metrics")
     def metrics() -> Response:
+        # Route names and volumes tell an attacker much: only the scraper reads them.
+        expected = settings_of(app).metrics_token
+        if not expected:
+            abort(404)
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return Response(
+                "A bearer token is required.\n",
+                status=401,
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+                mimetype="text/plain",
+            )
         registry = None
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()

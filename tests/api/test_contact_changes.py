@@ -102,3 +102,28 @@ def test_a_contact_change_a_technician_starts_is_decided_by_a_supervisor(
 
     not_corporate = submit(client, tess, "po_edit", {"account_id": globex})
     assert not_corporate.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "chloe@globex.example",  # the billing contact of another account
+        "tess@logmein.example",  # a LogMeIn technician
+        '"Boss"<x@evil.example>',  # a display name: the envelope would differ
+        "a,b@acme.example",  # a list
+        "dana-at-acme",  # no address at all
+        "dana@acme",  # no domain
+    ],
+)
+def test_every_refused_address_gets_one_answer(
+    client: FlaskClient, running: WorkerThread, database: Database, address: str
+) -> None:
+    """Whoever an address belongs to, the form says the same: nobody learns who has an account
+    where by trying addresses."""
+    alice = api_token(client, "alice@acme.example")
+    payload = {"new_contact_email": address, "new_contact_name": "Dana", "reason": "r"}
+    refused = submit(client, alice, "contact_change", payload)
+    assert refused.status_code == 400, refused.json
+    assert refused.json["fields"] == {
+        "new_contact_email": "Give the work e-mail address of one person of your company."
+    }

@@ -40,7 +40,8 @@ def test_contact_names_a_successor_who_sets_a_password_once(
         reason="Alice moves to sales",
     )
     assert bad.status_code == 400
-    assert field_errors(bad.text) == {"new_contact_email": "A valid e-mail address is required."}
+    refused = {"new_contact_email": "Give the work e-mail address of one person of your company."}
+    assert field_errors(bad.text) == refused
     kept = read_form(bad.text)
     assert (kept["new_contact_name"], kept["new_contact_email"], kept["reason"]) == (
         "Dana Scully",

@@ -93,7 +93,8 @@ GATES: dict[str, Gate] = {
     "language.choose": PUBLIC,
     "accounts.accept_invitation_page": PUBLIC,
     "health.healthz": PUBLIC,
-    "metrics": PUBLIC,
+    # A bearer token of its own (PORTAL_METRICS_TOKEN), which no role here holds.
+    "metrics": Gate(UNAUTHORIZED, UNAUTHORIZED, UNAUTHORIZED, UNAUTHORIZED, foreign=UNAUTHORIZED),
     "api.create_token": PUBLIC,
     # any signed-in person
     "accounts.home": SIGNED_IN_PAGE,

@@ -17,8 +17,8 @@ from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaF
 from wtforms.validators import Optional
 
 from portal import clock
-from portal.accounts.operations import EMAIL, MIN_PASSWORD
-from portal.accounts.security import hash_password, normalize_email
+from portal.accounts.operations import MIN_PASSWORD
+from portal.accounts.security import email_address, hash_password
 from portal.billing_requests.kinds.base import (
     APPLIED,
     FieldChange,
@@ -37,6 +37,7 @@ from workflows.messages import LAPSE, ChangeInput, QueueNotificationInput
 from workflows.request_process import REFUSED
 
 CHANGED = "billing_contact.changed"
+REFUSED_ADDRESS = _l("Give the work e-mail address of one person of your company.")
 TOLD = frozenset({Event.CONTACT_CHANGED_NEW, Event.CONTACT_CHANGED_OLD})
 
 
@@ -136,19 +137,19 @@ def validate_contact_change(
     session: orm.Session, account_id: int, payload: dict[str, Any]
 ) -> dict[str, Any]:
     errors = FieldErrors()
-    email = normalize_email(errors.text(payload, "new_contact_email", 254))
+    typed = errors.text(payload, "new_contact_email", 254)
     name = errors.text(payload, "new_contact_name", 200)
     reason = errors.text(payload, "reason", 1000)
-    if email and not EMAIL.match(email):
-        errors.add("new_contact_email", _l("A valid e-mail address is required."))
+    email = email_address(typed) if typed else ""
     account = session.get(Account, account_id)
     assert account is not None
     existing = session.scalar(sa.select(User).where(User.email == email)) if email else None
-    if existing is not None:
-        if existing.id == account.billing_contact_id:
-            errors.add("new_contact_email", _l("This person is the billing contact already."))
-        elif existing.account_id != account_id:
-            errors.add("new_contact_email", _l("This person belongs to another account."))
+    if existing is not None and existing.id == account.billing_contact_id:
+        errors.add("new_contact_email", _l("This person is the billing contact already."))
+    elif typed and (email is None or (existing is not None and existing.account_id != account_id)):
+        # One answer for an impossible address and for someone of another account or of
+        # LogMeIn: the form tells nobody who has an account where.
+        errors.add("new_contact_email", REFUSED_ADDRESS)
     errors.raise_if_any()
     return {
         "account_id": account_id,
