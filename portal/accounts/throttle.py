@@ -1,11 +1,14 @@
 """Sign-in throttling, for the login page and `POST /api/v1/tokens` alike.
 
-After `MAX_PER_EMAIL` failures for one e-mail, or `MAX_PER_ADDRESS` from one client address,
-within `WINDOW`, further attempts are refused without the password being checked, until the
-oldest of those failures is older than the window; a success clears the e-mail's failures.
-Unknown e-mails are counted exactly like known ones, so the answers reveal no account.
+At most `MAX_PER_EMAIL` passwords are checked for one e-mail, and `MAX_PER_ADDRESS` from one
+client address, within `WINDOW`; further attempts are refused without the password being
+checked, until the oldest of those attempts is older than the window. A success, or a
+password reset, clears the e-mail's attempts. Unknown e-mails are counted exactly like known
+ones, so the answers reveal no account.
 
-Failures are rows of `login_attempts`, so every web process shares the counts. The e-mail is
+Attempts are rows of `login_attempts`, so every web process shares the counts; each attempt
+records itself before its password is checked, while it holds the `sign_in_locks` rows of its
+keys, so however many arrive at once they are counted one after the other. The e-mail is
 stored only as a digest keyed with the app's secret (people type passwords into the e-mail
 field); nothing here ever logs a password or an e-mail.
 """
@@ -21,12 +24,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app, request
 from sqlalchemy import orm
+from sqlalchemy.dialects import postgresql, sqlite
 
 from portal import clock
 from portal.accounts.security import authenticate, normalize_email
 from portal.errors import PortalError
 from portal.i18n import _l
-from portal.models import LoginAttempt, User
+from portal.models import LoginAttempt, SignInLock, User
 
 WINDOW = timedelta(minutes=15)
 MAX_PER_EMAIL = 5
@@ -88,11 +92,36 @@ def _wait(
     return recent + WINDOW if recent is not None else None
 
 
-def record_failure(session: orm.Session, digest: str, address: str) -> None:
+def record_attempt(session: orm.Session, digest: str, address: str) -> None:
     now = clock.now()
     # Rows older than the window count for nothing any more.
     session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at <= now - WINDOW))
     session.add(LoginAttempt(email_digest=digest, address=address, at=now))
+    session.flush()
+
+
+def lock_keys(session: orm.Session, *keys: str) -> None:
+    """Hold the lock rows of `keys` until the transaction ends (made on first use; taken in
+    one order, so two attempts never wait for each other's)."""
+    ordered = sorted(set(keys))
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(SignInLock).values([{"key": key} for key in ordered]).on_conflict_do_nothing()
+    )
+    for key in ordered:
+        session.execute(sa.update(SignInLock).where(SignInLock.key == key).values(key=key))
+
+
+def take_attempt(session: orm.Session, digest: str, address: str) -> None:
+    """Count this attempt, or Throttled; committed, so the next attempt counts it."""
+    lock_keys(session, f"email:{digest}", f"address:{address}")
+    wait = seconds_to_wait(session, digest, address)
+    if wait:
+        session.commit()
+        log.warning("sign-in refused: too many attempts", extra={"client_address": address})
+        raise Throttled(wait)
+    record_attempt(session, digest, address)
+    session.commit()
 
 
 def clear(session: orm.Session, digest: str) -> None:
@@ -104,13 +133,9 @@ def sign_in(session: orm.Session, email: str, password: str) -> User | None:
 
     Commits the record of the attempt."""
     digest, address = email_digest(email), client_address()
-    wait = seconds_to_wait(session, digest, address)
-    if wait:
-        log.warning("sign-in refused: too many failures", extra={"client_address": address})
-        raise Throttled(wait)
+    take_attempt(session, digest, address)
     user = authenticate(session, email, password)
     if user is None:
-        record_failure(session, digest, address)
         log.info("sign-in failed", extra={"client_address": address})
     else:
         clear(session, digest)

@@ -1,6 +1,6 @@
 """The typed SQLAlchemy models, by feature; every one is importable from here."""
 
-from portal.models.accounts import Account, ApiToken, Invitation, LoginAttempt, User
+from portal.models.accounts import Account, ApiToken, Invitation, LoginAttempt, SignInLock, User
 from portal.models.billing import Invoice, InvoiceLine, PaymentMethod, Subscription
 from portal.models.ledger import BalanceTransaction, IdempotencyKey, NumberSequence, Payment
 from portal.models.purchasing import (
@@ -37,6 +37,7 @@ __all__ = [
     "PurchaseOrderLine",
     "PurchaseOrderRevision",
     "Quote",
+    "SignInLock",
     "Subscription",
     "User",
     "UtcDateTime",

@@ -115,8 +115,18 @@ class Invitation(Base):
     user: Mapped[User] = orm.relationship()
 
 
+class SignInLock(Base):
+    """One row per throttled key (an e-mail's digest, a client address): the row an attempt
+    locks while it counts and records itself, so parallel attempts are counted one by one."""
+
+    __tablename__ = "sign_in_locks"
+
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+
+
 class LoginAttempt(Base):
-    """A failed sign-in, counted by the sign-in throttle (portal/throttle.py) for a while.
+    """A sign-in whose password was checked (recorded before the check), counted by the
+    sign-in throttle (portal/accounts/throttle.py) for a while.
 
     The e-mail is kept only as a keyed digest: people type passwords into the e-mail field."""
 

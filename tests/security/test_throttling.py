@@ -4,8 +4,12 @@ enumeration, and nothing secret logged or stored."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import re
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -211,3 +215,32 @@ def test_no_password_or_email_is_logged_or_stored(
         stored = repr(session.execute(sa.select(LoginAttempt.__table__)).all())
     assert "192.0.2.10" in stored
     assert secret not in stored and secret.lower() not in stored and ALICE not in stored
+
+
+def test_forty_wrong_passwords_at_once_get_five_checked(
+    database: Database, server: str, demo: None, password_checks: list[str]
+) -> None:
+    """Over HTTP, forty threads at once, on pages and API alike: the count is taken before a
+    password is checked, one attempt after the other, so exactly five are checked."""
+
+    def attempt(number: int) -> int:
+        body = json.dumps({"email": ALICE, "password": f"guess-{number}"}).encode()
+        call = urllib.request.Request(  # noqa: S310 - 127.0.0.1
+            f"{server}/api/v1/tokens",
+            data=body,
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(call, timeout=60) as answer:  # noqa: S310
+                return int(answer.status)
+        except urllib.error.HTTPError as refused:
+            return refused.code
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        answers = list(pool.map(attempt, range(40)))
+    assert sorted(answers) == [401] * 5 + [429] * 35
+    assert len(password_checks) == 5
+    with database.session() as session:
+        counted = session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt))
+    assert counted == 5
