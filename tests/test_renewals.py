@@ -4,9 +4,6 @@ has happened: renewals, their invoices and payments, dunning, expiries, cancella
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,7 +17,7 @@ from portal.billing_centre.proration import next_period_end
 from portal.db import Database
 from portal.models import Account, Invoice, OutboxMessage, Payment, Subscription
 from tests.conftest import WorkerThread
-from tests.support import api_token
+from tests.support import api_token, post_over_http
 
 pytestmark = pytest.mark.dates  # `make test` runs these again at other dates
 PETER = "peter@initech.example"
@@ -254,18 +251,9 @@ def test_moves_of_one_clock_at_once_never_take_it_back(
     tokens = [api_token(client, PETER) for _ in range(10)]
 
     def move(days: int) -> tuple[int, str]:
-        body = json.dumps({"date": (start + timedelta(days=days)).isoformat()}).encode()
-        call = urllib.request.Request(  # noqa: S310 - 127.0.0.1
-            f"{server}/api/v1/sandbox/clock",
-            data=body,
-            headers={**tokens[days - 1], "Content-Type": "application/json"},
-            method="POST",
-        )
-        try:
-            with urllib.request.urlopen(call, timeout=60) as answer:  # noqa: S310
-                return int(answer.status), str(json.loads(answer.read())["date"])
-        except urllib.error.HTTPError as refused:
-            return refused.code, str(json.loads(refused.read())["error"])
+        body = {"date": (start + timedelta(days=days)).isoformat()}
+        status, answer = post_over_http(f"{server}/api/v1/sandbox/clock", body, tokens[days - 1])
+        return status, str(answer["date"] if status == 200 else answer["error"])
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         answers = list(pool.map(move, range(10, 0, -1)))

@@ -4,11 +4,8 @@ enumeration, and nothing secret logged or stored."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import re
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -32,7 +29,7 @@ from portal.models import LoginAttempt, User
 from tests.conftest import make_settings
 from tests.security.gates import ALICE, BOB, CHLOE, PETER
 from tests.security.support import json_of
-from tests.support import csrf_token
+from tests.support import csrf_token, post_over_http
 
 INCORRECT = "Incorrect e-mail or password."
 TOO_MANY = "Too many attempts, try again in a few minutes."
@@ -224,18 +221,8 @@ def test_forty_wrong_passwords_at_once_get_five_checked(
     password is checked, one attempt after the other, so exactly five are checked."""
 
     def attempt(number: int) -> int:
-        body = json.dumps({"email": ALICE, "password": f"guess-{number}"}).encode()
-        call = urllib.request.Request(  # noqa: S310 - 127.0.0.1
-            f"{server}/api/v1/tokens",
-            data=body,
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        try:
-            with urllib.request.urlopen(call, timeout=60) as answer:  # noqa: S310
-                return int(answer.status)
-        except urllib.error.HTTPError as refused:
-            return refused.code
+        body = {"email": ALICE, "password": f"guess-{number}"}
+        return post_over_http(f"{server}/api/v1/tokens", body)[0]
 
     with ThreadPoolExecutor(max_workers=40) as pool:
         answers = list(pool.map(attempt, range(40)))
