@@ -71,6 +71,7 @@ def create_app(
     babel.init_app(app, locale_selector=select_locale)
     i18n.provide(get_translations, request_locale)
 
+    from portal.accounts import security_pages
     from portal.accounts import views as account_views
     from portal.billing_centre import api as billing_api
     from portal.billing_centre import sandbox_pages
@@ -110,6 +111,7 @@ def create_app(
     for blueprint in (
         health.bp,
         account_views.bp,
+        security_pages.bp,
         po_views.bp,
         request_views.bp,
         console_views.bp,

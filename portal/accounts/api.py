@@ -1,11 +1,13 @@
-"""The API of the account itself: tokens (sign in), who I am, my account."""
+"""The API of the account itself: tokens (sign in, list, revoke), browser sessions, password
+resets, who I am, my account."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import Response, g, jsonify
 
+from portal.accounts import passwords, sessions
 from portal.accounts.recipients import set_invoice_recipients
 from portal.accounts.security import issue_token
 from portal.accounts.throttle import Throttled, sign_in
@@ -14,7 +16,7 @@ from portal.errors import NotFound, ValidationFailed
 from portal.i18n import _
 from portal.models import Account
 from portal.web.api_support import Reply, api_user, bp, json_body, token_required
-from portal.web.extensions import get_session
+from portal.web.extensions import get_session, get_settings
 
 
 def account_json(account: Account) -> dict[str, Any]:
@@ -89,3 +91,79 @@ def invoice_recipients() -> Reply:
     kept = set_invoice_recipients(get_session(), api_user(), json_body().get("emails"))
     get_session().commit()
     return jsonify({"invoice_recipients": kept})
+
+
+@bp.get("/tokens")
+@token_required
+def tokens() -> Reply:
+    """The caller's live tokens; `current` marks the one this call came with."""
+    held = sessions.tokens_of(get_session(), api_user())
+    return jsonify(
+        {
+            "items": [
+                {
+                    "id": token.id,
+                    "created_at": token.created_at.isoformat(),
+                    "expires_at": token.expires_at.isoformat(),
+                    "current": token.id == g.api_token_id,
+                }
+                for token in held
+            ]
+        }
+    )
+
+
+@bp.delete("/tokens")
+@token_required
+def revoke_this_token() -> Reply:
+    """Sign out of the API: the token of this call stops working (204)."""
+    sessions.revoke_token_of(get_session(), api_user(), g.api_token_id)
+    get_session().commit()
+    return Response(status=204)
+
+
+@bp.delete("/tokens/<token_id>")
+@token_required
+def revoke_token(token_id: str) -> Reply:
+    sessions.revoke_token_of(get_session(), api_user(), token_id)
+    get_session().commit()
+    return Response(status=204)
+
+
+@bp.get("/sessions")
+@token_required
+def browser_sessions() -> Reply:
+    held = sessions.sessions_of(get_session(), api_user())
+    return jsonify(
+        {
+            "items": [
+                {
+                    "id": item.id,
+                    "user_agent": item.user_agent,
+                    "address": item.address,
+                    "created_at": item.created_at.isoformat(),
+                    "last_seen_at": item.last_seen_at.isoformat(),
+                }
+                for item in held
+            ]
+        }
+    )
+
+
+@bp.delete("/sessions/<session_id>")
+@token_required
+def end_browser_session(session_id: str) -> Reply:
+    sessions.end_session_of(get_session(), api_user(), session_id)
+    get_session().commit()
+    return Response(status=204)
+
+
+@bp.post("/password-resets")
+def ask_for_password_reset() -> Reply:
+    """Mail a reset link to the address's owner, if any (202 whatever the address)."""
+    email = json_body().get("email")
+    if not isinstance(email, str) or not email.strip():
+        raise ValidationFailed(_("An e-mail address is required."), {"email": _("Required.")})
+    passwords.ask_for_reset(get_session(), email, get_settings().base_url)
+    message = _("If an account has this address, a link to choose a new password is on its way.")
+    return jsonify({"message": message}), 202

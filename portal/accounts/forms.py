@@ -1,5 +1,5 @@
 """The account pages' forms: signing in, choosing a password from an invitation, the invoice
-recipients."""
+recipients, forgetting and changing a password."""
 
 from __future__ import annotations
 
@@ -31,3 +31,17 @@ class RecipientsForm(FlaskForm):
         validators=[Length(max=3000)],
     )
     submit = SubmitField(_l("Save the recipients"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Mail me a link"))
+
+
+class ResetPasswordForm(SetPasswordForm):
+    submit = SubmitField(_l("Choose this password"))
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Change my password"))

@@ -82,11 +82,17 @@ def issue_token(session: orm.Session, user: User) -> str:
     return token
 
 
-def user_for_token(session: orm.Session, token: str) -> User | None:
+def live_token(session: orm.Session, token: str) -> ApiToken | None:
+    """The token's row while it lasts: not expired, not revoked, its user active."""
     row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None or row.expires_at < clock.now() or not row.user.is_active:
+    if (
+        row is None
+        or row.expires_at < clock.now()
+        or row.revoked_at is not None
+        or not row.user.is_active
+    ):
         return None
-    return row.user
+    return row
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from portal.accounts.forms import LoginForm, RecipientsForm, SetPasswordForm
@@ -19,7 +19,12 @@ from portal.billing_requests.queries import pending_requests_of_account
 from portal.errors import PortalError, ValidationFailed
 from portal.i18n import _
 from portal.models import Account, PurchaseOrder
-from portal.web.auth import billing_contact_required, current
+from portal.web.auth import (
+    billing_contact_required,
+    current,
+    sign_in_browser,
+    sign_out_browser,
+)
 from portal.web.extensions import get_session
 from portal.web.feedback import report
 
@@ -88,7 +93,7 @@ def login() -> ResponseReturnValue:
             page = render_template("auth/login.html", form=form)
             return page, 429, {"Retry-After": str(refused.retry_after)}
         if user is not None:
-            login_user(user)
+            sign_in_browser(user)
             flash(_("Welcome, %(name)s.", name=user.name), "success")
             target = request.args.get("next")
             return redirect(target if target and is_safe_next(target) else url_for("accounts.home"))
@@ -100,7 +105,7 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    logout_user()
+    sign_out_browser()
     flash(_("You are signed out."), "success")
     return redirect(url_for("accounts.login"))
 
@@ -125,6 +130,6 @@ def accept_invitation_page(token: str) -> ResponseReturnValue:
         report(error, form)
         return render_template("invitation.html", form=form, user=invitation.user), 400
     session.commit()
-    login_user(user)
+    sign_in_browser(user)
     flash(_("Your password is set. Welcome, %(name)s.", name=user.name), "success")
     return redirect(url_for("accounts.home"))

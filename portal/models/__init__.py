@@ -1,6 +1,15 @@
 """The typed SQLAlchemy models, by feature; every one is importable from here."""
 
-from portal.models.accounts import Account, ApiToken, Invitation, LoginAttempt, SignInLock, User
+from portal.models.accounts import (
+    Account,
+    ApiToken,
+    Invitation,
+    LoginAttempt,
+    PasswordReset,
+    SignInLock,
+    User,
+    UserSession,
+)
 from portal.models.billing import Invoice, InvoiceLine, PaymentMethod, Subscription
 from portal.models.ledger import BalanceTransaction, IdempotencyKey, NumberSequence, Payment
 from portal.models.purchasing import (
@@ -29,6 +38,7 @@ __all__ = [
     "Money",
     "NumberSequence",
     "OutboxMessage",
+    "PasswordReset",
     "Payment",
     "PaymentMethod",
     "Percent",
@@ -40,5 +50,6 @@ __all__ = [
     "SignInLock",
     "Subscription",
     "User",
+    "UserSession",
     "UtcDateTime",
 ]

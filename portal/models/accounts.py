@@ -94,6 +94,41 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set when its owner revokes it, or changes the password: it answers 401 from then on.
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    user: Mapped[User] = orm.relationship()
+
+
+class UserSession(Base):
+    """A browser signed in: the signed cookie carries only the key whose digest is here, so
+    signing out (or a password change) ends it on the server, and a copied cookie with it."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
+    address: Mapped[str] = mapped_column(sa.String(64), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    user: Mapped[User] = orm.relationship()
+
+
+class PasswordReset(Base):
+    """A one-time link to choose a new password, mailed on request; valid an hour."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     user: Mapped[User] = orm.relationship()
 

@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
 
-from portal.accounts.security import user_for_token
+from portal.accounts.security import live_token
 from portal.errors import Forbidden, PortalError, ValidationFailed
 from portal.i18n import _
 from portal.models import User
@@ -52,10 +52,11 @@ def token_required(view: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         header = request.headers.get("Authorization", "")
         scheme, _space, token = header.partition(" ")
-        user = user_for_token(get_session(), token.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
+        row = live_token(get_session(), token.strip()) if scheme.lower() == "bearer" else None
+        if row is None:
             return jsonify({"error": _("A valid bearer token is required.")}), 401
-        g.api_user = user
+        user = row.user
+        g.api_user, g.api_token_id = user, row.id
         use_account_clock(user)
         return view(*args, **kwargs)
 

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, abort
-from flask_login import LoginManager, current_user, login_required
+from flask import Flask, abort, g, request
+from flask import session as flask_session
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
-from portal.db import row_id
+from portal.accounts.sessions import end_session, live_session, start_session
 from portal.i18n import _l
 from portal.models import User
 from portal.web.extensions import get_session, use_account_clock
@@ -21,6 +22,8 @@ login_manager.login_message = _l("Please sign in to see this page.")
 login_manager.login_message_category = "info"
 
 F = TypeVar("F", bound=Callable[..., Any])
+SESSION_KEY = "session_key"
+KEPT_ACROSS_SIGN_IN = ("language",)
 
 
 def init_app(app: Flask) -> None:
@@ -29,12 +32,42 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    wanted = row_id(user_id)
-    user = get_session().get(User, wanted) if wanted is not None else None
-    if user is None or not user.is_active:
+    """The user of the cookie's session, while that session lasts on the server."""
+    key = flask_session.get(SESSION_KEY)
+    found = live_session(get_session(), key) if isinstance(key, str) else None
+    if found is None or str(found.user_id) != user_id:
         return None
-    use_account_clock(user)
-    return user
+    g.user_session_id = found.id
+    use_account_clock(found.user)
+    return found.user
+
+
+def sign_in_browser(user: User) -> None:
+    """Sign `user` in on this browser: a new server-side session, its key in the cookie."""
+    session = get_session()
+    # Nothing of the session from before the sign-in is kept but the language it chose.
+    kept = {name: flask_session[name] for name in KEPT_ACROSS_SIGN_IN if name in flask_session}
+    flask_session.clear()
+    flask_session.update(kept)
+    key = start_session(
+        session, user, request.headers.get("User-Agent", ""), request.remote_addr or ""
+    )
+    session.commit()
+    login_user(user)
+    flask_session[SESSION_KEY] = key
+
+
+def sign_out_browser() -> None:
+    key = flask_session.get(SESSION_KEY)
+    if isinstance(key, str):
+        end_session(get_session(), key)
+        get_session().commit()
+    logout_user()
+    flask_session.pop(SESSION_KEY, None)
+
+
+def current_session_id() -> int | None:
+    return cast(int | None, g.get("user_session_id"))
 
 
 def current() -> User:

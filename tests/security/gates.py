@@ -92,13 +92,21 @@ GATES: dict[str, Gate] = {
     "accounts.login": PUBLIC,
     "language.choose": PUBLIC,
     "accounts.accept_invitation_page": PUBLIC,
+    "account_security.forgot": PUBLIC,
+    "account_security.reset": PUBLIC,  # the link's token is the key: 410 for an unknown one
     "health.healthz": PUBLIC,
     # A bearer token of its own (PORTAL_METRICS_TOKEN), which no role here holds.
     "metrics": Gate(UNAUTHORIZED, UNAUTHORIZED, UNAUTHORIZED, UNAUTHORIZED, foreign=UNAUTHORIZED),
     "api.create_token": PUBLIC,
+    "api.ask_for_password_reset": PUBLIC,
     # any signed-in person
     "accounts.home": SIGNED_IN_PAGE,
     "accounts.logout": SIGNED_IN_PAGE,
+    "account_security.security": SIGNED_IN_PAGE,
+    "account_security.change_password": SIGNED_IN_PAGE,
+    # One's own session or token; for anybody else's, "no such session" and nothing done.
+    "account_security.end_session": SIGNED_IN_PAGE,
+    "account_security.revoke_token": SIGNED_IN_PAGE,
     "outbox.index": SIGNED_IN_PAGE,  # each sees only their own mails; staff every mail
     "documents.w9_page": SIGNED_IN_PAGE,  # says why not, and what to do instead
     "documents.w9_pdf": Gate(
@@ -139,6 +147,12 @@ GATES: dict[str, Gate] = {
     "console.resend_invitation": STAFF_PAGE,
     # API: identity
     "api.me": Gate(UNAUTHORIZED, PASS, PASS, PASS),
+    "api.tokens": Gate(UNAUTHORIZED, PASS, PASS, PASS),
+    "api.revoke_this_token": Gate(UNAUTHORIZED, PASS, PASS, PASS),
+    # One's own token or session; another's, or none: 404.
+    "api.revoke_token": Gate(UNAUTHORIZED, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    "api.browser_sessions": Gate(UNAUTHORIZED, PASS, PASS, PASS),
+    "api.end_browser_session": Gate(UNAUTHORIZED, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     "api.account": Gate(UNAUTHORIZED, PASS, PASS, NOT_FOUND),  # staff belong to no account
     "api.invoice_recipients": CONTACT_API,
     # API: requests
@@ -191,6 +205,11 @@ OBJECT_PARAMETERS = {
     "subscription_id": "subscriptions",
 }
 # The other parameters: one value each (the invitation's token is the world's real one).
-FIXED_PARAMETERS = {"verb": "claim", "request_type": "quote"}
+FIXED_PARAMETERS = {
+    "verb": "claim",
+    "request_type": "quote",
+    "session_id": 999999,
+    "token_id": 999999,
+}
 # Where that value is no action of the route's: the route's own.
 ROUTE_PARAMETERS = {"billing_requests.act": {"verb": "cancel"}}

@@ -1,0 +1,133 @@
+"""Pages of a person's own sign-in: a forgotten password (a link by mail), a new password, the
+sessions and API tokens they hold, each of which they can end."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+
+from portal.accounts import passwords
+from portal.accounts import sessions as held
+from portal.accounts.forms import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm
+from portal.errors import NotFound, ValidationFailed
+from portal.i18n import _
+from portal.web.auth import current, current_session_id, sign_in_browser
+from portal.web.extensions import get_session, get_settings
+from portal.web.feedback import report
+from portal.web.forms import ConfirmForm
+
+bp = Blueprint("account_security", __name__)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot() -> ResponseReturnValue:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        passwords.ask_for_reset(get_session(), form.email.data or "", get_settings().base_url)
+        # The same answer whether or not the address has an account.
+        flash(
+            _(
+                "If an account has this address, a link to choose a new password is on its way."
+                " It works once, within an hour."
+            ),
+            "success",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset(token: str) -> ResponseReturnValue:
+    session = get_session()
+    try:
+        found = passwords.reset_for(session, token)
+    except ValidationFailed as error:
+        return render_template("auth/reset.html", refusal=error.message, form=None), 410
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
+        status = 400 if form.errors else 200
+        return render_template("auth/reset.html", form=form, user=found.user), status
+    try:
+        user = passwords.reset_password(session, token, form.password.data or "")
+    except ValidationFailed as error:
+        report(error, form)
+        return render_template("auth/reset.html", form=form, user=found.user), 400
+    sign_in_browser(user)
+    flash(_("Your new password is set; every other session of yours was ended."), "success")
+    return redirect(url_for("accounts.home"))
+
+
+@bp.get("/account/security")
+@login_required
+def security() -> ResponseReturnValue:
+    return _security_page(ChangePasswordForm(formdata=None))
+
+
+def _security_page(form: ChangePasswordForm, status: int = 200) -> ResponseReturnValue:
+    session, user = get_session(), current()
+    return render_template(
+        "auth/security.html",
+        form=form,
+        end_form=ConfirmForm(formdata=None),
+        sessions=held.sessions_of(session, user),
+        tokens=held.tokens_of(session, user),
+        this_session=current_session_id(),
+    ), status
+
+
+@bp.post("/account/password")
+@login_required
+def change_password() -> ResponseReturnValue:
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        flash(_("Please correct the highlighted fields."), "error")
+        return _security_page(form, 400)
+    try:
+        passwords.change_password(
+            get_session(),
+            current(),
+            form.current.data or "",
+            form.password.data or "",
+            current_session_id(),
+        )
+    except ValidationFailed as error:
+        report(error, form)
+        return _security_page(form, 400)
+    flash(
+        _("Your password is changed; every other session and token of yours was ended."), "success"
+    )
+    return redirect(url_for("account_security.security"))
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int) -> ResponseReturnValue:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        held.end_session_of(get_session(), current(), session_id)
+    except NotFound as error:  # ended meanwhile (another tab), or never one's own
+        flash(error.message, "error")
+        return redirect(url_for("account_security.security"))
+    get_session().commit()
+    if session_id == current_session_id():
+        flash(_("You are signed out."), "success")
+        return redirect(url_for("accounts.login"))
+    flash(_("The session is ended."), "success")
+    return redirect(url_for("account_security.security"))
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> ResponseReturnValue:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        held.revoke_token_of(get_session(), current(), token_id)
+    except NotFound as error:
+        flash(error.message, "error")
+        return redirect(url_for("account_security.security"))
+    get_session().commit()
+    flash(_("The token is revoked: it no longer opens the API."), "success")
+    return redirect(url_for("account_security.security"))

@@ -1,0 +1,150 @@
+"""Sessions and API tokens their owner can end. A browser's signed cookie holds only a random
+key whose digest is a `user_sessions` row: signing out ends the row, so a copy of the cookie
+stops working too. Tokens are `api_tokens` rows with a revocation date. A password change or
+reset ends every other session and every token of the user."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from portal import clock
+from portal.db import row_id
+from portal.errors import NotFound
+from portal.i18n import LazyText, _l
+from portal.models import ApiToken, User, UserSession
+
+# How often a session's "last seen" is written: not on every page, a write each time.
+SEEN_EVERY = timedelta(minutes=5)
+# A browser session lasts this long without being used.
+IDLE_LIFETIME = timedelta(days=14)
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def start_session(session: orm.Session, user: User, user_agent: str, address: str) -> str:
+    """A new session for `user`; the key to keep in the cookie (only its digest is stored)."""
+    key = secrets.token_urlsafe(32)
+    session.add(
+        UserSession(
+            user_id=user.id,
+            key_hash=_digest(key),
+            user_agent=user_agent[:200],
+            address=address[:64],
+        )
+    )
+    session.flush()
+    return key
+
+
+def live_session(session: orm.Session, key: str) -> UserSession | None:
+    """The session of `key` while it lasts (not ended, used lately, its user active)."""
+    found = session.scalar(sa.select(UserSession).where(UserSession.key_hash == _digest(key)))
+    now = clock.now()
+    if (
+        found is None
+        or found.ended_at is not None
+        or found.last_seen_at < now - IDLE_LIFETIME
+        or not found.user.is_active
+    ):
+        return None
+    if found.last_seen_at < now - SEEN_EVERY:
+        found.last_seen_at = now
+        session.commit()
+    return found
+
+
+def end_session(session: orm.Session, key: str) -> None:
+    session.execute(
+        sa.update(UserSession)
+        .where(UserSession.key_hash == _digest(key), UserSession.ended_at.is_(None))
+        .values(ended_at=clock.now())
+    )
+
+
+def sessions_of(session: orm.Session, user: User) -> list[UserSession]:
+    since = clock.now() - IDLE_LIFETIME
+    return list(
+        session.scalars(
+            sa.select(UserSession)
+            .where(
+                UserSession.user_id == user.id,
+                UserSession.ended_at.is_(None),
+                UserSession.last_seen_at >= since,
+            )
+            .order_by(UserSession.last_seen_at.desc())
+        )
+    )
+
+
+def tokens_of(session: orm.Session, user: User) -> list[ApiToken]:
+    return list(
+        session.scalars(
+            sa.select(ApiToken)
+            .where(
+                ApiToken.user_id == user.id,
+                ApiToken.revoked_at.is_(None),
+                ApiToken.expires_at > clock.now(),
+            )
+            .order_by(ApiToken.created_at.desc())
+        )
+    )
+
+
+def end_session_of(session: orm.Session, user: User, session_id: object) -> None:
+    """End one of `user`'s sessions (NotFound for anyone else's, or one already ended)."""
+    _end_own(
+        session, user, UserSession.id, UserSession.ended_at, session_id, _l("No such session.")
+    )
+
+
+def revoke_token_of(session: orm.Session, user: User, token_id: object) -> None:
+    _end_own(session, user, ApiToken.id, ApiToken.revoked_at, token_id, _l("No such token."))
+
+
+def _end_own(
+    session: orm.Session,
+    user: User,
+    id_column: orm.InstrumentedAttribute[int],
+    end_column: orm.InstrumentedAttribute[datetime | None],
+    wanted: object,
+    missing: LazyText,
+) -> None:
+    table = id_column.class_
+    ended = session.execute(
+        sa.update(table)
+        .where(id_column == _row(wanted), table.user_id == user.id, end_column.is_(None))
+        .values({end_column.key: clock.now()})
+    )
+    if ended.rowcount != 1:  # type: ignore[attr-defined]
+        raise NotFound(str(missing))
+
+
+def end_everything(session: orm.Session, user: User, keep_session_id: int | None = None) -> None:
+    """Every session of `user` but `keep_session_id`, and every token: after a new password,
+    whoever held an old way in is out."""
+    now = clock.now()
+    session.execute(
+        sa.update(UserSession)
+        .where(
+            UserSession.user_id == user.id,
+            UserSession.ended_at.is_(None),
+            UserSession.id != (keep_session_id or 0),
+        )
+        .values(ended_at=now)
+    )
+    session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def _row(value: object) -> int:
+    return row_id(value) or 0
