@@ -121,6 +121,19 @@ def worker(concurrency: int, workflow_tasks: int, autoscale: bool, metrics_port:
 
 
 @main.command()
+@click.argument("email")
+def code(email: str) -> None:
+    """The current two-step sign-in code of a demo technician or supervisor."""
+    from portal.demo import DEMO_TOTP_SECRETS, demo_code
+
+    email = email.strip().lower()
+    if email not in DEMO_TOTP_SECRETS:
+        known = ", ".join(DEMO_TOTP_SECRETS)
+        raise click.ClickException(f"only the demo's staff have a published key: {known}")
+    click.echo(demo_code(email))
+
+
+@main.command()
 @click.option("--web-port", default=5000, type=int)
 @click.option("--temporal-port", default=7233, type=int)
 @click.option("--ui-port", default=8233, type=int)
@@ -178,6 +191,7 @@ def dev(web_port: int, temporal_port: int, ui_port: int, data_dir: Path, no_demo
             click.echo(f"Demo logins (password {DEMO_PASSWORD}):")
             for login in DEMO_LOGINS:
                 click.echo(f"  {login.email:<24} {login.role:<16} {login.account}")
+            click.echo("Staff sign in in two steps: `portal code EMAIL` prints the current code.")
         click.echo("Press Ctrl-C to stop.\n")
         while all(child.poll() is None for child in children):
             time.sleep(0.5)

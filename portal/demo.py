@@ -28,6 +28,20 @@ from portal.models import (
 from portal.purchase_orders.operations import NewLine, create_purchase_order, default_bill_to
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - published demo credential, dev data only
+# Staff sign in in two steps; the demo's keys are published like its password (`portal code`
+# prints a current code), so the demo logins work without a phone. Dev data only.
+DEMO_TOTP_SECRETS = {
+    "tess@logmein.example": "DEMOTESSDEMOTESSDEMOTESSDEMOTESS",
+    "theo@logmein.example": "DEMOTHEODEMOTHEODEMOTHEODEMOTHEO",
+    "sam@logmein.example": "DEMOSAMSDEMOSAMSDEMOSAMSDEMOSAMS",
+}
+
+
+def demo_code(email: str) -> str:
+    """What a demo technician's authenticator app shows now (`portal code`, the tests)."""
+    import pyotp
+
+    return pyotp.TOTP(DEMO_TOTP_SECRETS[email]).now()
 
 
 @dataclass(frozen=True)
@@ -99,7 +113,9 @@ def _seed_corporate(session: orm.Session, today: date) -> bool:
         ("sam@logmein.example", "Sam Okafor", "supervisor", None, "en"),
     ]
     for email, name, role, account_id, language in people:
-        create_user(session, email, name, role, DEMO_PASSWORD, account_id, language)
+        user = create_user(session, email, name, role, DEMO_PASSWORD, account_id, language)
+        if email in DEMO_TOTP_SECRETS:
+            user.totp_secret, user.totp_enabled_at = DEMO_TOTP_SECRETS[email], clock.now()
     acme_orders = [
         _purchase_order(
             session,

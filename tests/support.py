@@ -11,12 +11,13 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
+import pyotp
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
 from portal.db import Database
-from portal.demo import DEMO_PASSWORD
+from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRETS, demo_code
 from portal.devserver import temporal_binary
 from portal.models import Account, BillingRequest, Subscription
 from workflows.search import dev_server_flags
@@ -33,11 +34,17 @@ def csrf_token(html: str) -> str:
 
 
 def login(client: FlaskClient, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in on the pages, giving the two-step code when the portal asks for it."""
     page = client.get("/login")
     response = client.post(
         "/login", data={"email": email, "password": password, "csrf_token": csrf_token(page.text)}
     )
     assert response.status_code == 302, response.text
+    if response.location == "/login/code":
+        step = client.get("/login/code")
+        data = {"code": demo_code(email), "csrf_token": csrf_token(step.text)}
+        response = client.post("/login/code", data=data)
+        assert response.status_code == 302 and response.location != "/login", response.text
 
 
 def post_form(client: FlaskClient, page_url: str, action_url: str, data: dict[str, Any]) -> Any:
@@ -47,8 +54,14 @@ def post_form(client: FlaskClient, page_url: str, action_url: str, data: dict[st
     return client.post(action_url, data={**data, "csrf_token": csrf_token(page.text)})
 
 
-def api_token(client: FlaskClient, email: str) -> dict[str, str]:
-    response = client.post("/api/v1/tokens", json={"email": email, "password": DEMO_PASSWORD})
+def api_token(client: FlaskClient, email: str, totp_secret: str | None = None) -> dict[str, str]:
+    """Bearer headers of a sign-in; staff give their code (the demo's key, or `totp_secret`)."""
+    body = {"email": email, "password": DEMO_PASSWORD}
+    if totp_secret is not None:
+        body["code"] = pyotp.TOTP(totp_secret).now()
+    elif email in DEMO_TOTP_SECRETS:
+        body["code"] = demo_code(email)
+    response = client.post("/api/v1/tokens", json=body)
     assert response.status_code == 201, response.json
     return {"Authorization": f"Bearer {response.json['token']}"}
 

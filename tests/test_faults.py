@@ -13,11 +13,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from portal import clock
 from portal.accounts.operations import create_user
 from portal.app import create_app
 from portal.billing_requests.kinds import KINDS
@@ -238,16 +240,19 @@ def test_database_failing_in_apply_is_retried_then_failed_then_retried_by_a_tech
 def test_eight_technicians_race_to_claim_and_approve_exactly_one_wins(
     client: FlaskClient, running: WorkerThread, database: Database
 ) -> None:
+    secret = pyotp.random_base32()
     with database.session() as session:
         for index in range(8):
-            create_user(
+            technician = create_user(
                 session,
                 f"tech{index}@logmein.example",
                 f"Tech {index}",
                 "technician",
                 DEMO_PASSWORD,
             )
-    technicians = [api_token(client, f"tech{index}@logmein.example") for index in range(8)]
+            technician.totp_secret, technician.totp_enabled_at = secret, clock.now()
+        session.commit()
+    technicians = [api_token(client, f"tech{index}@logmein.example", secret) for index in range(8)]
     alice = api_token(client, "alice@acme.example")
     [request_id] = submit_edits(client, alice, 1)
 

@@ -7,14 +7,14 @@ from typing import Any
 
 from flask import Response, g, jsonify
 
-from portal.accounts import passwords, sessions
+from portal.accounts import passwords, sessions, two_step
 from portal.accounts.recipients import set_invoice_recipients
 from portal.accounts.security import issue_token
 from portal.accounts.throttle import Throttled, sign_in
 from portal.billing_requests.queries import pending_requests_of_account
 from portal.errors import NotFound, ValidationFailed
 from portal.i18n import _
-from portal.models import Account
+from portal.models import Account, User
 from portal.web.api_support import Reply, api_user, bp, json_body, token_required
 from portal.web.extensions import get_session, get_settings
 
@@ -48,14 +48,40 @@ def create_token() -> Reply:
     try:
         user = sign_in(session, email, password)
     except Throttled as refused:
-        reply = jsonify({"error": refused.message})
-        reply.headers["Retry-After"] = str(refused.retry_after)
-        return reply, 429
+        return _throttled(refused)
     if user is None:
         return jsonify({"error": _("Incorrect e-mail or password.")}), 401
+    not_yet = _second_step_refusal(user, body.get("code"))
+    if not_yet is not None:
+        return not_yet
     token = issue_token(session, user)
     session.commit()
     return jsonify({"token": token}), 201
+
+
+def _throttled(refused: Throttled) -> Reply:
+    reply = jsonify({"error": refused.message})
+    reply.headers["Retry-After"] = str(refused.retry_after)
+    return reply, 429
+
+
+def _second_step_refusal(user: User, code: object) -> Reply | None:
+    """Why a right password is not enough yet (None: it is): the code of two-step sign-in is
+    missing or wrong, or a technician has not turned two-step sign-in on."""
+    if user.has_two_step:
+        if not isinstance(code, str) or not code.strip():
+            error = _("Give the code of your authenticator app as `code`.")
+            return jsonify({"error": error, "code": "two_step_required"}), 401
+        try:
+            passed = two_step.check_code(get_session(), user, code)
+        except Throttled as refused:
+            return _throttled(refused)
+        if not passed:
+            return jsonify({"error": str(two_step.WRONG_CODE), "code": "two_step_required"}), 401
+    elif two_step.required_of(user):
+        error = _("Turn on two-step sign-in on the portal's Sign-in and security page first.")
+        return jsonify({"error": error, "code": "two_step_setup_required"}), 403
+    return None
 
 
 @bp.get("/me")

@@ -4,7 +4,7 @@ recipients, forgetting and changing a password."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField, TextAreaField
+from wtforms import EmailField, PasswordField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from portal.i18n import _l
@@ -45,3 +45,17 @@ class ResetPasswordForm(SetPasswordForm):
 class ChangePasswordForm(SetPasswordForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Change my password"))
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text"},
+    )
+    submit = SubmitField(_l("Continue"))
+
+
+class TurnOffTwoStepForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Turn off two-step sign-in"))

@@ -4,12 +4,19 @@ sessions and API tokens they hold, each of which they can end."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import session as flask_session
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
-from portal.accounts import passwords
+from portal.accounts import passwords, two_step
 from portal.accounts import sessions as held
-from portal.accounts.forms import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm
+from portal.accounts.forms import (
+    ChangePasswordForm,
+    CodeForm,
+    ForgotPasswordForm,
+    ResetPasswordForm,
+    TurnOffTwoStepForm,
+)
 from portal.errors import NotFound, ValidationFailed
 from portal.i18n import _
 from portal.web.auth import current, current_session_id, sign_in_browser
@@ -18,6 +25,7 @@ from portal.web.feedback import report
 from portal.web.forms import ConfirmForm
 
 bp = Blueprint("account_security", __name__)
+PENDING_SECRET = "two_step_pending_secret"  # noqa: S105 - a session key's name
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -130,4 +138,68 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
         return redirect(url_for("account_security.security"))
     get_session().commit()
     flash(_("The token is revoked: it no longer opens the API."), "success")
+    return redirect(url_for("account_security.security"))
+
+
+@bp.get("/account/two-step")
+@login_required
+def two_step_page() -> ResponseReturnValue:
+    return _two_step_page(CodeForm(formdata=None))
+
+
+def _two_step_page(form: CodeForm, status: int = 200) -> ResponseReturnValue:
+    user = current()
+    if user.has_two_step:
+        return render_template(
+            "auth/two_step.html",
+            user=user,
+            left=two_step.recovery_codes_left(get_session(), user),
+            off_form=TurnOffTwoStepForm(formdata=None),
+            required=two_step.required_of(user),
+        ), status
+    # One secret per enrolment, kept in the (signed) session until its first code proves it.
+    secret = flask_session.get(PENDING_SECRET)
+    if not isinstance(secret, str):
+        secret = flask_session[PENDING_SECRET] = two_step.new_secret()
+    uri = two_step.enrolment_uri(user, secret)
+    return render_template(
+        "auth/two_step.html",
+        user=user,
+        form=form,
+        secret=secret,
+        qr=two_step.qr_code(uri),
+        required=two_step.required_of(user),
+    ), status
+
+
+@bp.post("/account/two-step")
+@login_required
+def turn_on_two_step() -> ResponseReturnValue:
+    form = CodeForm()
+    secret = flask_session.get(PENDING_SECRET)
+    if not form.validate_on_submit() or not isinstance(secret, str):
+        flash(_("Please correct the highlighted fields."), "error")
+        return _two_step_page(form, 400)
+    try:
+        codes = two_step.turn_on(get_session(), current(), secret, form.code.data or "")
+    except ValidationFailed as error:
+        report(error, form)
+        return _two_step_page(form, 400)
+    flask_session.pop(PENDING_SECRET, None)
+    flash(_("Two-step sign-in is on."), "success")
+    return render_template("auth/recovery_codes.html", codes=codes)
+
+
+@bp.post("/account/two-step/off")
+@login_required
+def turn_off_two_step() -> ResponseReturnValue:
+    form = TurnOffTwoStepForm()
+    if not form.validate_on_submit():
+        return _two_step_page(CodeForm(formdata=None), 400)
+    try:
+        two_step.turn_off(get_session(), current(), form.password.data or "")
+    except ValidationFailed as error:
+        report(error, form)
+        return redirect(url_for("account_security.two_step_page"))
+    flash(_("Two-step sign-in is off."), "success")
     return redirect(url_for("account_security.security"))

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from portal.accounts.forms import LoginForm, RecipientsForm, SetPasswordForm
+from portal import clock
+from portal.accounts import two_step
+from portal.accounts.forms import CodeForm, LoginForm, RecipientsForm, SetPasswordForm
 from portal.accounts.recipients import parse_addresses, set_invoice_recipients
 from portal.accounts.security import is_safe_next
 from portal.accounts.throttle import Throttled, sign_in
@@ -18,7 +21,7 @@ from portal.billing_requests.kinds.contact_change import accept_invitation, invi
 from portal.billing_requests.queries import pending_requests_of_account
 from portal.errors import PortalError, ValidationFailed
 from portal.i18n import _
-from portal.models import Account, PurchaseOrder
+from portal.models import Account, PurchaseOrder, User
 from portal.web.auth import (
     billing_contact_required,
     current,
@@ -29,6 +32,10 @@ from portal.web.extensions import get_session
 from portal.web.feedback import report
 
 bp = Blueprint("accounts", __name__)
+# Who passed the password step, since when, and where they were going; the code must follow
+# within TWO_STEP_SECONDS.
+TWO_STEP_USER, TWO_STEP_SINCE, TWO_STEP_NEXT = "two_step_user", "two_step_since", "two_step_next"
+TWO_STEP_SECONDS = 300
 
 
 @bp.get("/")
@@ -92,14 +99,48 @@ def login() -> ResponseReturnValue:
             flash(refused.message, "error")
             page = render_template("auth/login.html", form=form)
             return page, 429, {"Retry-After": str(refused.retry_after)}
+        target = request.args.get("next")
+        target = target if target and is_safe_next(target) else url_for("accounts.home")
+        if user is not None and user.has_two_step:
+            # The password was right; the session starts once the code is too.
+            flask_session[TWO_STEP_USER] = user.id
+            flask_session[TWO_STEP_SINCE] = clock.now().timestamp()
+            flask_session[TWO_STEP_NEXT] = target
+            return redirect(url_for("accounts.login_code"))
         if user is not None:
             sign_in_browser(user)
             flash(_("Welcome, %(name)s.", name=user.name), "success")
-            target = request.args.get("next")
-            return redirect(target if target and is_safe_next(target) else url_for("accounts.home"))
+            return redirect(target)
         # One message whatever was wrong, so the form never reveals which e-mails exist.
         flash(_("Incorrect e-mail or password."), "error")
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code() -> ResponseReturnValue:
+    """The second step of a sign-in whose password was right a moment ago."""
+    session = get_session()
+    since = flask_session.get(TWO_STEP_SINCE, 0)
+    user_id = flask_session.get(TWO_STEP_USER)
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or clock.now().timestamp() - float(since) > TWO_STEP_SECONDS:
+        flash(_("Please sign in again."), "info")
+        return redirect(url_for("accounts.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            passed = two_step.check_code(session, user, form.code.data or "")
+        except Throttled as refused:
+            flash(refused.message, "error")
+            page = render_template("auth/code.html", form=form)
+            return page, 429, {"Retry-After": str(refused.retry_after)}
+        if passed:
+            target = str(flask_session.get(TWO_STEP_NEXT) or url_for("accounts.home"))
+            sign_in_browser(user)
+            flash(_("Welcome, %(name)s.", name=user.name), "success")
+            return redirect(target if is_safe_next(target) else url_for("accounts.home"))
+        form.code.errors = [str(two_step.WRONG_CODE)]
+    return render_template("auth/code.html", form=form), 400 if form.errors else 200
 
 
 @bp.post("/logout")

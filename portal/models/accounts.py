@@ -56,6 +56,9 @@ class User(Base):
     language: Mapped[str] = mapped_column(sa.String(5), default="en")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    # Two-step sign-in (RFC 6238): the shared secret, once its first code proved the app has it.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     account: Mapped[Account | None] = orm.relationship(
         back_populates="users", foreign_keys=[account_id]
@@ -73,6 +76,10 @@ class User(Base):
     @property
     def is_anonymous(self) -> bool:
         return False
+
+    @property
+    def has_two_step(self) -> bool:
+        return self.totp_enabled_at is not None and self.totp_secret is not None
 
     def get_id(self) -> str:
         return str(self.id)
@@ -116,6 +123,17 @@ class UserSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     user: Mapped[User] = orm.relationship()
+
+
+class RecoveryCode(Base):
+    """One of the codes that stand in for the second step once (a lost phone); only digests."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class PasswordReset(Base):

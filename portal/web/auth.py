@@ -7,11 +7,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, g, redirect, request, url_for
 from flask import session as flask_session
+from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
 from portal.accounts.sessions import end_session, live_session, start_session
+from portal.accounts.two_step import required_of as two_step_required_of
 from portal.i18n import _l
 from portal.models import User
 from portal.web.extensions import get_session, use_account_clock
@@ -26,8 +28,29 @@ SESSION_KEY = "session_key"
 KEPT_ACROSS_SIGN_IN = ("language",)
 
 
+# Where a technician without two-step sign-in may still go: to turn it on, or away.
+BEFORE_TWO_STEP = frozenset(
+    {
+        "account_security.two_step_page",
+        "account_security.turn_on_two_step",
+        "accounts.logout",
+        "language.choose",
+        "static",
+    }
+)
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+
+    @app.before_request
+    def require_two_step_of_staff() -> ResponseReturnValue | None:
+        if request.path.startswith("/api/") or request.endpoint in BEFORE_TWO_STEP:
+            return None
+        user = current_user
+        if user.is_authenticated and two_step_required_of(user) and not user.has_two_step:
+            return redirect(url_for("account_security.two_step_page"))
+        return None
 
 
 @login_manager.user_loader

@@ -93,6 +93,7 @@ GATES: dict[str, Gate] = {
     "language.choose": PUBLIC,
     "accounts.accept_invitation_page": PUBLIC,
     "account_security.forgot": PUBLIC,
+    "accounts.login_code": PUBLIC,  # back to the sign-in page unless a password was just right
     "account_security.reset": PUBLIC,  # the link's token is the key: 410 for an unknown one
     "health.healthz": PUBLIC,
     # A bearer token of its own (PORTAL_METRICS_TOKEN), which no role here holds.
@@ -104,6 +105,9 @@ GATES: dict[str, Gate] = {
     "accounts.logout": SIGNED_IN_PAGE,
     "account_security.security": SIGNED_IN_PAGE,
     "account_security.change_password": SIGNED_IN_PAGE,
+    "account_security.two_step_page": SIGNED_IN_PAGE,
+    "account_security.turn_on_two_step": SIGNED_IN_PAGE,
+    "account_security.turn_off_two_step": SIGNED_IN_PAGE,  # refused to staff, who keep it on
     # One's own session or token; for anybody else's, "no such session" and nothing done.
     "account_security.end_session": SIGNED_IN_PAGE,
     "account_security.revoke_token": SIGNED_IN_PAGE,
