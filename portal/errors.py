@@ -10,10 +10,17 @@ class PortalError(Exception):
     # A stable name of the error for API clients (the message is translated, this is not).
     code = "invalid"
 
-    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+    # Seconds a client should wait before trying again (429, 503): the Retry-After header.
+    retry_after: int | None = None
+
+    def __init__(
+        self, message: str, fields: dict[str, str] | None = None, code: str | None = None
+    ) -> None:
         super().__init__(str(message))
         self.message = str(message)
         self.fields = fields or {}
+        if code is not None:
+            self.code = code
 
 
 class ValidationFailed(PortalError):
@@ -39,6 +46,7 @@ class Conflict(PortalError):
 class ServiceUnavailable(PortalError):
     status = 503
     code = "service_unavailable"
+    retry_after = 5
 
 
 # Why the workflow refused an action, by the rule's code (workflows/lifecycle.py).
@@ -64,6 +72,12 @@ REFUSAL_MESSAGES = {
     "no_quote_pending": _l("There is no quote waiting for an answer."),
     "not_failed": _l("Only a request that could not be applied can be retried."),
 }
+
+
+def refused(error: type[PortalError], code: str) -> PortalError:
+    """The workflow's refusal `code` as the portal's error, the code kept for API clients."""
+    known = code if code in REFUSAL_MESSAGES else None
+    return error(refusal_message(code), code=known)
 
 
 def refusal_message(code: str) -> str:

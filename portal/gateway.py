@@ -36,7 +36,13 @@ from temporalio.runtime import Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from portal.config import TemporalSettings
-from portal.errors import Conflict, Forbidden, ServiceUnavailable, ValidationFailed, refusal_message
+from portal.errors import (
+    Conflict,
+    Forbidden,
+    ServiceUnavailable,
+    ValidationFailed,
+    refused,
+)
 from portal.i18n import _l
 from portal.observability.propagation import CorrelationInterceptor
 from workflows import search
@@ -228,7 +234,7 @@ def update_request(
         if error.status == RPCStatusCode.NOT_FOUND:
             # The workflow has ended; how it ended tells the reader why nothing was done.
             ended = closed_code(_final_status(bridge, request_id))
-            raise Conflict(refusal_message(ended)) from error
+            raise refused(Conflict, ended) from error
         raise
     except (TemporalUnavailable, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
         return _outcome_of(bridge, request_id, update_id, error)
@@ -253,10 +259,10 @@ def _refusal(error: WorkflowUpdateFailedError) -> Exception:
     cause = error.cause
     if isinstance(cause, ApplicationError):
         if cause.type == FORBIDDEN:
-            return Forbidden(refusal_message(cause.message))
+            return refused(Forbidden, cause.message)
         if cause.type == "Invalid":
             return ValidationFailed(cause.message)
-        return Conflict(refusal_message(cause.message))
+        return refused(Conflict, cause.message)
     return error
 
 

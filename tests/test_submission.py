@@ -55,6 +55,8 @@ def test_temporal_down_gives_503_and_stores_nothing(
 
     assert response.status_code == 503
     assert "Nothing was saved" in response.json["error"]
+    assert response.json["code"] == "service_unavailable"
+    assert int(response.headers["Retry-After"]) > 0
     assert request_count(database) == 0
     health = client.get("/healthz")
     assert health.status_code == 503

@@ -50,7 +50,8 @@ def create_token() -> Reply:
     except Throttled as refused:
         return _throttled(refused)
     if user is None:
-        return jsonify({"error": _("Incorrect e-mail or password.")}), 401
+        message = _("Incorrect e-mail or password.")
+        return jsonify({"error": message, "code": "invalid_credentials"}), 401
     not_yet = _second_step_refusal(user, body.get("code"))
     if not_yet is not None:
         return not_yet
@@ -60,7 +61,7 @@ def create_token() -> Reply:
 
 
 def _throttled(refused: Throttled) -> Reply:
-    reply = jsonify({"error": refused.message})
+    reply = jsonify({"error": refused.message, "code": refused.code})
     reply.headers["Retry-After"] = str(refused.retry_after)
     return reply, 429
 

@@ -44,6 +44,7 @@ class Throttled(PortalError):
     """Too many failures lately: refused before the password is even looked at."""
 
     status = 429
+    code = "too_many_attempts"
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(str(_l("Too many attempts, try again in a few minutes.")))

@@ -40,7 +40,10 @@ def portal_error_json(error: PortalError) -> Reply:
     body: dict[str, Any] = {"error": error.message, "code": error.code}
     if error.fields:
         body["fields"] = error.fields
-    return jsonify(body), error.status
+    reply = jsonify(body)
+    if error.retry_after is not None:
+        reply.headers["Retry-After"] = str(error.retry_after)
+    return reply, error.status
 
 
 def api_user() -> User:
@@ -54,7 +57,8 @@ def token_required(view: F) -> F:
         scheme, _space, token = header.partition(" ")
         row = live_token(get_session(), token.strip()) if scheme.lower() == "bearer" else None
         if row is None:
-            return jsonify({"error": _("A valid bearer token is required.")}), 401
+            message = _("A valid bearer token is required.")
+            return jsonify({"error": message, "code": "unauthorized"}), 401
         user = row.user
         g.api_user, g.api_token_id = user, row.id
         use_account_clock(user)

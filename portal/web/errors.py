@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask, jsonify, render_template
@@ -17,18 +18,24 @@ ERROR_TITLES = {
 }
 
 
+def _http_json(error: HTTPException) -> Any:
+    # A stable code from the HTTP name: "Method Not Allowed" → "method_not_allowed".
+    code = re.sub(r"[^a-z0-9]+", "_", error.name.lower()).strip("_")
+    return jsonify({"error": error.description or error.name, "code": code}), error.code or 500
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         if is_api_request():
-            return jsonify({"error": error.description or error.name}), error.code or 500
+            return _http_json(error)
         return error
 
     @app.errorhandler(403)
     @app.errorhandler(404)
     def html_error(error: HTTPException) -> Any:
         if is_api_request():
-            return jsonify({"error": error.description}), error.code
+            return _http_json(error)
         title, message = ERROR_TITLES[error.code or 404]
         return render_template("errors/error.html", title=title, message=message), error.code
 

@@ -133,6 +133,7 @@ def test_contact_cancels_a_submitted_request_then_it_cannot_be_claimed(
 
     refused = assert_error(act(client, tess, request_id, "claim"), 409)
     assert refused["error"] == "This request was cancelled: there is nothing left to decide."
+    assert refused["code"] == "cancelled"  # the workflow's reason, stable for clients
     after = stored_request(database, request_id)
     assert after["status"] == "cancelled"
     assert after["assignee_id"] is None

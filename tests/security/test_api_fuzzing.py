@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
 
 from flask import Flask
@@ -61,6 +62,7 @@ bodies = st.one_of(
 ).map(lambda body: body.encode() if isinstance(body, str) else body)
 
 
+STABLE_CODE = re.compile(r"[a-z][a-z0-9_]*")
 # Always tried as well: nesting deeper than the parser allows, and NUL characters in every
 # field (PostgreSQL stores none).
 DEEP_BODY = b"[" * 100_000 + b"]" * 100_000
@@ -122,6 +124,11 @@ def fuzz_route(client: FlaskClient, cell: Cell, headers: dict[str, str], verbs: 
             assert response.is_json, (str(cell), body, response.text)
             error = response.json.get("error") if isinstance(response.json, dict) else None
             assert isinstance(error, str) and error, (str(cell), body, response.json)
+            # A stable code beside the translated message.
+            code = response.json.get("code")
+            assert isinstance(code, str) and STABLE_CODE.fullmatch(code), (str(cell), response.json)
+            if response.status_code in (429, 503):
+                assert int(response.headers["Retry-After"]) > 0, (str(cell), response.headers)
 
     answer()
 
