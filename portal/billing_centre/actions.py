@@ -43,6 +43,7 @@ def invoice_json(invoice: Invoice, lines: bool = False) -> dict[str, Any]:
         "due_on": invoice.due_on.isoformat(),
         "kind": invoice.kind,
         "status": invoice.status,
+        "updated_at": invoice.updated_at.isoformat(),
         "subtotal": str(invoice.subtotal),
         "tax": str(invoice.tax),
         "total": str(invoice.total),

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from portal.billing_centre import actions, cards, sandbox, writes
 from portal.billing_centre import operations as billing
-from portal.billing_centre.invoices import get_invoice, invoices_of, payments_of
+from portal.billing_centre.invoices import get_invoice, invoices_query, payments_of
 from portal.billing_centre.payments import PaymentProcessor, SandboxProcessor
 from portal.billing_centre.statements import invoice_pdf
 from portal.billing_centre.writes import Outcome
@@ -20,9 +20,10 @@ from portal.db import row_id
 from portal.documents.views import send_document
 from portal.errors import NotFound
 from portal.i18n import _
-from portal.models import Account, User
+from portal.models import Account, Invoice, User
 from portal.web.api_support import Reply, api_user, json_body, token_required
 from portal.web.extensions import get_bridge, get_session, get_settings
+from portal.web.paging import list_args, page_of
 from workflows.lifecycle import RequestType
 
 bp = Blueprint("billing_api", __name__, url_prefix="/api/v1")
@@ -194,10 +195,14 @@ def reactivate(subscription_id: str) -> ResponseReturnValue:
 @bp.get("/invoices")
 @token_required
 def invoices() -> ResponseReturnValue:
-    items = invoices_of(
-        get_session(), api_user(), request.args.get("year"), request.args.get("status")
+    query = invoices_query(api_user(), request.args.get("year"), request.args.get("status"))
+    page = page_of(get_session(), query, Invoice, list_args(request.args))
+    return jsonify(
+        {
+            "items": [actions.invoice_json(item) for item in page.items],
+            "next_cursor": page.next_cursor,
+        }
     )
-    return jsonify({"items": [actions.invoice_json(item) for item in items]})
 
 
 @bp.get("/invoices/<invoice_id>")

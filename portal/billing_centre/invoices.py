@@ -26,6 +26,12 @@ def _billing_account_id(user: User) -> int:
 def invoices_of(
     session: orm.Session, user: User, year: Any = None, status: Any = None, limit: int = 200
 ) -> list[Invoice]:
+    """The statement page's list (the API pages through `invoices_query`)."""
+    return list(session.scalars(invoices_query(user, year, status).limit(limit)))
+
+
+def invoices_query(user: User, year: Any = None, status: Any = None) -> sa.Select[Invoice]:
+    """The invoices of `user`'s account, newest first, of one year and status when given."""
     query = sa.select(Invoice).where(Invoice.account_id == _billing_account_id(user))
     if year is not None:
         if not (isinstance(year, str) and year.isdigit() and 1 <= int(year[:5]) <= 9998):
@@ -37,10 +43,9 @@ def invoices_of(
         )
     if status in INVOICE_STATUSES:
         query = query.where(Invoice.status == status)
-    query = query.options(orm.selectinload(Invoice.lines)).order_by(
+    return query.options(orm.selectinload(Invoice.lines)).order_by(
         Invoice.issued_on.desc(), Invoice.id.desc()
     )
-    return list(session.scalars(query.limit(limit)))
 
 
 def get_invoice(session: orm.Session, user: User, invoice_id: Any) -> Invoice:

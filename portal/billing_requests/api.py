@@ -15,6 +15,7 @@ from portal.billing_requests.submit import submit_request
 from portal.models import BillingRequest
 from portal.web.api_support import Reply, api_user, bp, json_body, token_required
 from portal.web.extensions import get_bridge, get_session, get_settings
+from portal.web.paging import list_args, page_of
 from workflows.lifecycle import Action
 
 
@@ -63,10 +64,11 @@ def submit() -> Reply:
 @bp.get("/requests")
 @token_required
 def list_requests() -> Reply:
-    items = queries.list_requests(
-        get_session(), api_user(), request.args.get("status"), request.args.get("type")
+    query = queries.requests_query(api_user(), request.args.get("status"), request.args.get("type"))
+    page = page_of(get_session(), query, BillingRequest, list_args(request.args))
+    return jsonify(
+        {"items": [request_json(item) for item in page.items], "next_cursor": page.next_cursor}
     )
-    return jsonify({"items": [request_json(item) for item in items]})
 
 
 @bp.get("/requests/<request_id>")

@@ -105,9 +105,10 @@ def describe_changes(session: orm.Session, item: BillingRequest) -> list[FieldCh
     return kind.describe(session, recorded)
 
 
-def list_requests(
-    session: orm.Session, user: User, status: str | None = None, request_type: str | None = None
-) -> list[BillingRequest]:
+def requests_query(
+    user: User, status: str | None = None, request_type: str | None = None
+) -> sa.Select[BillingRequest]:
+    """The requests `user` sees, newest first, of one status and type when given."""
     query = visible_requests(user).order_by(
         BillingRequest.created_at.desc(), BillingRequest.id.desc()
     )
@@ -115,7 +116,14 @@ def list_requests(
         query = query.where(BillingRequest.status == status)
     if request_type:
         query = query.where(BillingRequest.type == request_type)
-    return list(session.scalars(query.limit(200)))
+    return query
+
+
+def list_requests(
+    session: orm.Session, user: User, status: str | None = None, request_type: str | None = None
+) -> list[BillingRequest]:
+    """The requests page's list (the API pages through `requests_query`)."""
+    return list(session.scalars(requests_query(user, status, request_type).limit(200)))
 
 
 # The queue's default leaves out what nobody has to act on any more; a failed change waits for

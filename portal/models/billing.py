@@ -87,6 +87,10 @@ class Invoice(Base):
     po_number: Mapped[str | None] = mapped_column(sa.String(64))
     # The subscription a renewal or a charge is for.
     subscription_id: Mapped[int | None] = mapped_column(sa.ForeignKey("subscriptions.id"))
+    # Every write moves it (payments, voids): what `?updated_since=` lists.
+    updated_at: Mapped[datetime] = mapped_column(
+        UtcDateTime, default=clock.now, onupdate=clock.now, index=True
+    )
 
     lines: Mapped[list[InvoiceLine]] = orm.relationship(
         back_populates="invoice", order_by="InvoiceLine.id", cascade="all, delete-orphan"

@@ -58,6 +58,11 @@ class PurchaseOrder(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    # Moved by every write to the order, a new revision included (its apply locks this row
+    # with an UPDATE): what `?updated_since=` lists.
+    updated_at: Mapped[datetime] = mapped_column(
+        UtcDateTime, default=clock.now, onupdate=clock.now, index=True
+    )
 
     revisions: Mapped[list[PurchaseOrderRevision]] = orm.relationship(
         back_populates="purchase_order", order_by="PurchaseOrderRevision.number"

@@ -47,7 +47,7 @@ class BillingRequest(Base):
     timeline: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now, index=True)
 
     account: Mapped[Account] = orm.relationship()
     requester: Mapped[User] = orm.relationship(foreign_keys=[requester_id])

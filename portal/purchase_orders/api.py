@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import jsonify, request
 
 from portal.errors import Forbidden
 from portal.i18n import _
@@ -12,6 +12,7 @@ from portal.models import PurchaseOrder, PurchaseOrderRevision
 from portal.purchase_orders import operations as po_ops
 from portal.web.api_support import Reply, api_user, bp, token_required
 from portal.web.extensions import get_session
+from portal.web.paging import list_args, page_of
 from workflows.lifecycle import Role
 
 
@@ -39,7 +40,12 @@ def revision_json(revision: PurchaseOrderRevision) -> dict[str, Any]:
 
 
 def purchase_order_json(po: PurchaseOrder, with_revisions: bool = False) -> dict[str, Any]:
-    body = {"id": po.id, "account_id": po.account_id, **revision_json(po.current)}
+    body = {
+        "id": po.id,
+        "account_id": po.account_id,
+        "updated_at": po.updated_at.isoformat(),
+        **revision_json(po.current),
+    }
     if with_revisions:
         body["revisions"] = [revision_json(r) for r in reversed(po.revisions)]
     return body
@@ -55,8 +61,12 @@ def _contact_account_id() -> int:
 @bp.get("/purchase-orders")
 @token_required
 def purchase_orders() -> Reply:
-    items = po_ops.list_purchase_orders(get_session(), _contact_account_id())
-    return jsonify({"items": [purchase_order_json(po) for po in items]})
+    query = po_ops.purchase_orders_query(_contact_account_id())
+    args = list_args(request.args)
+    page = page_of(get_session(), query, PurchaseOrder, args, oldest_first=True)
+    return jsonify(
+        {"items": [purchase_order_json(po) for po in page.items], "next_cursor": page.next_cursor}
+    )
 
 
 @bp.get("/purchase-orders/<po_id>")

@@ -20,6 +20,10 @@ PO_NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$")
 
 
 def list_purchase_orders(session: orm.Session, account_id: int) -> list[PurchaseOrder]:
+    return list(session.scalars(purchase_orders_query(account_id)))
+
+
+def purchase_orders_query(account_id: int) -> sa.Select[PurchaseOrder]:
     query = (
         sa.select(PurchaseOrder)
         .where(PurchaseOrder.account_id == account_id)
@@ -28,7 +32,7 @@ def list_purchase_orders(session: orm.Session, account_id: int) -> list[Purchase
         )
         .order_by(PurchaseOrder.id)
     )
-    return list(session.scalars(query))
+    return query
 
 
 def get_purchase_order(session: orm.Session, account_id: int | None, po_id: Any) -> PurchaseOrder:

@@ -93,7 +93,7 @@ def test_five_failures_for_one_email_lock_it_for_pages_and_api_alike(
     assert client.get("/").status_code == 302, "signed in while locked"
     refused = sign_in_api(client, ALICE.upper(), DEMO_PASSWORD)  # the same e-mail, any case
     assert refused.status_code == 429
-    assert refused.json == {"error": TOO_MANY}
+    assert refused.json == {"error": TOO_MANY, "code": "too_many_attempts"}
     assert 0 < int(refused.headers["Retry-After"]) <= 15 * 60
     assert len(password_checks) == 5, "a password was checked while locked"
 
@@ -114,8 +114,8 @@ def test_an_unknown_email_is_throttled_and_answered_exactly_like_a_known_one(
         page = sign_in_page(client, email, "guess-7")
         answers[email].append((page.status_code, _flashes(page.text)))
     assert answers[BOB] == answers["nobody@acme.example"]
-    assert answers[BOB][0] == (401, {"error": INCORRECT})
-    assert answers[BOB][5] == (429, {"error": TOO_MANY})
+    assert answers[BOB][0] == (401, {"error": INCORRECT, "code": "invalid_credentials"})
+    assert answers[BOB][5] == (429, {"error": TOO_MANY, "code": "too_many_attempts"})
     assert answers[BOB][6] == (429, [INCORRECT, TOO_MANY])
 
 

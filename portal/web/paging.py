@@ -1,0 +1,122 @@
+"""Cursor pagination of the API's lists: `?limit=` (1 to MAX_LIMIT, DEFAULT_LIMIT by default)
+and the opaque `?cursor=` of the page before give the next page and its `next_cursor` (null on
+the last one); nothing is cut off silently. `?updated_since=<ISO 8601>` lists what was written
+at or after that moment, oldest first, so a client that keeps the last `updated_at` it saw
+keeps in sync; without it, lists run newest first (purchase orders: in their own order)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from portal.db import row_id
+from portal.errors import ValidationFailed
+from portal.i18n import _l
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ListArgs:
+    limit: int = DEFAULT_LIMIT
+    updated_since: datetime | None = None
+    # The last row of the page before: its id, and its updated_at when listing by it.
+    after_id: int | None = None
+    after_updated: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    next_cursor: str | None
+
+
+def list_args(args: Mapping[str, str]) -> ListArgs:
+    """The list arguments of a query string, or a 400 naming the one at fault."""
+    limit = _limit(args.get("limit"))
+    since = _moment(args.get("updated_since"), "updated_since") if "updated_since" in args else None
+    after_id, after_updated = _cursor(args.get("cursor"), since is not None)
+    return ListArgs(limit, since, after_id, after_updated)
+
+
+def page_of(
+    session: orm.Session,
+    query: sa.Select[T],
+    model: Any,
+    args: ListArgs,
+    oldest_first: bool = False,
+) -> Page[T]:
+    """One page of `query` (rows of `model`, which has `id` and `updated_at`); by id, newest
+    first unless `oldest_first` (a short list read in its own order: purchase orders)."""
+    if args.updated_since is not None:
+        query = query.where(model.updated_at >= args.updated_since)
+        if args.after_id is not None and args.after_updated is not None:
+            query = query.where(
+                sa.or_(
+                    model.updated_at > args.after_updated,
+                    sa.and_(model.updated_at == args.after_updated, model.id > args.after_id),
+                )
+            )
+        query = query.order_by(None).order_by(model.updated_at, model.id)
+    elif oldest_first:
+        if args.after_id is not None:
+            query = query.where(model.id > args.after_id)
+        query = query.order_by(None).order_by(model.id)
+    else:
+        if args.after_id is not None:
+            query = query.where(model.id < args.after_id)
+        query = query.order_by(None).order_by(model.id.desc())
+    rows = list(session.scalars(query.limit(args.limit + 1)))
+    shown = rows[: args.limit]
+    more = len(rows) > args.limit
+    last = shown[-1] if shown and more else None
+    return Page(shown, _encode(last, args.updated_since is not None) if last is not None else None)
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw[:4]) <= MAX_LIMIT or len(raw) > 3:
+        message = str(_l("A number of items from 1 to %(max)d.", max=MAX_LIMIT))
+        raise ValidationFailed(message, {"limit": message})
+    return int(raw)
+
+
+def _moment(raw: str | None, field: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(raw))
+    except ValueError:
+        message = str(_l("A moment such as 2027-01-31T09:00:00Z."))
+        raise ValidationFailed(message, {field: message}) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _encode(row: Any, by_update: bool) -> str:
+    key: list[Any] = [row.id, row.updated_at.isoformat() if by_update else None]
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def _cursor(raw: str | None, by_update: bool) -> tuple[int | None, datetime | None]:
+    if raw is None:
+        return None, None
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        after_id, after_updated = decoded
+        wanted = row_id(after_id)
+        if wanted is None or (by_update and not isinstance(after_updated, str)):
+            raise ValueError(raw)
+        return wanted, _moment(after_updated, "cursor") if by_update else None
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, ValidationFailed):
+        message = str(_l("Give back the next_cursor of the page before, with the same filters."))
+        raise ValidationFailed(message, {"cursor": message}) from None
