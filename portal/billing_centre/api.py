@@ -21,7 +21,13 @@ from portal.documents.views import send_document
 from portal.errors import NotFound
 from portal.i18n import _
 from portal.models import Account, Invoice, User
-from portal.web.api_support import Reply, api_user, json_body, token_required
+from portal.web.api_support import (
+    Reply,
+    api_user,
+    json_body,
+    listed_account_id,
+    token_required,
+)
 from portal.web.extensions import get_bridge, get_session, get_settings
 from portal.web.paging import list_args, page_of
 from workflows.lifecycle import RequestType
@@ -195,7 +201,9 @@ def reactivate(subscription_id: str) -> ResponseReturnValue:
 @bp.get("/invoices")
 @token_required
 def invoices() -> ResponseReturnValue:
-    query = invoices_query(api_user(), request.args.get("year"), request.args.get("status"))
+    refusal = _("Only the account's billing contact can see its billing history.")
+    account_id = listed_account_id(refusal)
+    query = invoices_query(account_id, request.args.get("year"), request.args.get("status"))
     page = page_of(get_session(), query, Invoice, list_args(request.args))
     return jsonify(
         {

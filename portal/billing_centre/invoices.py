@@ -27,12 +27,13 @@ def invoices_of(
     session: orm.Session, user: User, year: Any = None, status: Any = None, limit: int = 200
 ) -> list[Invoice]:
     """The statement page's list (the API pages through `invoices_query`)."""
-    return list(session.scalars(invoices_query(user, year, status).limit(limit)))
+    query = invoices_query(_billing_account_id(user), year, status)
+    return list(session.scalars(query.limit(limit)))
 
 
-def invoices_query(user: User, year: Any = None, status: Any = None) -> sa.Select[Invoice]:
-    """The invoices of `user`'s account, newest first, of one year and status when given."""
-    query = sa.select(Invoice).where(Invoice.account_id == _billing_account_id(user))
+def invoices_query(account_id: int, year: Any = None, status: Any = None) -> sa.Select[Invoice]:
+    """The invoices of an account, newest first, of one year and status when given."""
+    query = sa.select(Invoice).where(Invoice.account_id == account_id)
     if year is not None:
         if not (isinstance(year, str) and year.isdigit() and 1 <= int(year[:5]) <= 9998):
             message = str(_l("A year such as 2027."))

@@ -10,7 +10,7 @@ from portal.errors import Forbidden
 from portal.i18n import _
 from portal.models import PurchaseOrder, PurchaseOrderRevision
 from portal.purchase_orders import operations as po_ops
-from portal.web.api_support import Reply, api_user, bp, token_required
+from portal.web.api_support import Reply, api_user, bp, listed_account_id, token_required
 from portal.web.extensions import get_session
 from portal.web.paging import list_args, page_of
 from workflows.lifecycle import Role
@@ -61,7 +61,8 @@ def _contact_account_id() -> int:
 @bp.get("/purchase-orders")
 @token_required
 def purchase_orders() -> Reply:
-    query = po_ops.purchase_orders_query(_contact_account_id())
+    refusal = _("Only the account's billing contact can see purchase orders.")
+    query = po_ops.purchase_orders_query(listed_account_id(refusal))
     args = list_args(request.args)
     page = page_of(get_session(), query, PurchaseOrder, args, oldest_first=True)
     return jsonify(

@@ -11,9 +11,10 @@ from typing import Any, TypeVar, cast
 from flask import Blueprint, Flask, Response, g, jsonify, request
 
 from portal.accounts.security import live_token
-from portal.errors import Forbidden, PortalError, ValidationFailed
+from portal.db import row_id
+from portal.errors import Forbidden, NotFound, PortalError, ValidationFailed
 from portal.i18n import _
-from portal.models import User
+from portal.models import Account, User
 from portal.web.extensions import get_session, use_account_clock
 from portal.web.input_guard import refuse_unreadable
 
@@ -65,6 +66,23 @@ def token_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return cast(F, wrapper)
+
+
+def listed_account_id(refusal: str) -> int:
+    """Whose list a call reads: a billing contact's own account; for staff, the one named by
+    `?account=` (400 without it, 404 for none). Anyone else: Forbidden(`refusal`)."""
+    user = api_user()
+    if user.is_staff:
+        wanted = row_id(request.args.get("account", ""))
+        if wanted is None:
+            message = _("Name the account: ?account=<id>.")
+            raise ValidationFailed(message, {"account": message})
+        if get_session().get(Account, wanted) is None:
+            raise NotFound(_("No such account."), {"account": _("No such account.")})
+        return wanted
+    if not user.is_billing_contact or user.account_id is None:
+        raise Forbidden(refusal)
+    return user.account_id
 
 
 def staff_only(view: F) -> F:

@@ -145,3 +145,21 @@ def test_a_new_revision_moves_its_purchase_order_into_updated_since(
         session.commit()
     after = client.get(since, headers=alice).json["items"]
     assert [item["id"] for item in after] == [orders[0]["id"]]
+
+
+def test_technicians_read_an_accounts_lists_by_naming_it(
+    client: FlaskClient, database: Database, demo: None
+) -> None:
+    tess, alice = api_token(client, "tess@logmein.example"), api_token(client, ALICE)
+    with database.session() as session:
+        acme = session.scalar(sa.select(Account.id).where(Account.name == ACME))
+    for url in ("/api/v1/purchase-orders", "/api/v1/invoices"):
+        unnamed = client.get(url, headers=tess)
+        assert unnamed.status_code == 400 and list(unnamed.json["fields"]) == ["account"]
+        assert client.get(f"{url}?account=999999", headers=tess).status_code == 404
+        theirs = client.get(f"{url}?account={acme}", headers=tess).json["items"]
+        hers = client.get(url, headers=alice).json["items"]
+        assert [item["id"] for item in theirs] == [item["id"] for item in hers] != []
+        # A contact's `account` is her own, whatever she names.
+        other = client.get(f"{url}?account={acme + 1}", headers=alice).json["items"]
+        assert [item["id"] for item in other] == [item["id"] for item in hers]

@@ -168,7 +168,8 @@ GATES: dict[str, Gate] = {
     "api.accept_quote": CONTACT_STEP_API,
     "api.decline_quote": CONTACT_STEP_API,
     # API: purchase orders, documents, the W-9
-    "api.purchase_orders": CONTACT_API,
+    # Staff name the account (?account=): the technicians' view of a customer's lists.
+    "api.purchase_orders": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS),
     "api.purchase_order": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS),
     "documents_api.api_download": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS),
     "documents_api.api_w9": Gate(
@@ -187,7 +188,7 @@ GATES: dict[str, Gate] = {
     "billing_api.cancel": CONTACT_API,  # a Corporate account's becomes a request
     "billing_api.undo_cancel": CONTACT_API,  # a Corporate account's becomes a request
     "billing_api.reactivate": CONTACT_API,  # a Corporate account's becomes a request
-    "billing_api.invoices": CONTACT_API,
+    "billing_api.invoices": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS),
     # Staff read any invoice by its id (they answer invoice questions), list none.
     "billing_api.invoice": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS),
     "billing_api.invoice_pdf_file": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS),
