@@ -7,11 +7,13 @@ import dataclasses
 from typing import Any
 
 from flask import jsonify, request
+from flask.typing import ResponseReturnValue
 
 from portal.billing_requests import queries
 from portal.billing_requests.actions import perform
 from portal.billing_requests.steps import Step
 from portal.billing_requests.submit import submit_request
+from portal.documents.views import send_document
 from portal.models import BillingRequest
 from portal.web.api_support import Reply, api_user, bp, json_body, token_required
 from portal.web.extensions import get_bridge, get_session, get_settings
@@ -69,6 +71,14 @@ def list_requests() -> Reply:
     return jsonify(
         {"items": [request_json(item) for item in page.items], "next_cursor": page.next_cursor}
     )
+
+
+@bp.get("/requests/<request_id>/quote.pdf")
+@token_required
+def quote_pdf(request_id: str) -> ResponseReturnValue:
+    """The priced quote as the customer's PDF (404 until there is one)."""
+    data, name = queries.quote_pdf_of(get_session(), api_user(), request_id)
+    return send_document(data, name, "application/pdf")
 
 
 @bp.get("/requests/<request_id>")

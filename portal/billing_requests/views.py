@@ -15,7 +15,7 @@ from portal.billing_requests import queries
 from portal.billing_requests.actions import perform
 from portal.billing_requests.events import STATUS_LABELS
 from portal.billing_requests.kinds import kind_of
-from portal.billing_requests.kinds.quotes import quote_document, quote_for
+from portal.billing_requests.kinds.quotes import quote_for
 from portal.billing_requests.submit import submit_request
 from portal.documents.views import send_document
 from portal.errors import PortalError, ValidationFailed
@@ -107,12 +107,8 @@ def _detail_page(request_id: int, **bound: FlaskForm) -> str:
 @bp.get("/<int:request_id>/quote.pdf")
 @login_required
 def quote_pdf(request_id: int) -> ResponseReturnValue:
-    session = get_session()
-    item = queries.get_request(session, current(), request_id)
-    found = quote_for(session, item.id)
-    if found is None:
-        abort(404)
-    return send_document(quote_document(session, found), f"quote-{item.id}.pdf", "application/pdf")
+    data, name = queries.quote_pdf_of(get_session(), current(), request_id)
+    return send_document(data, name, "application/pdf")
 
 
 # verb in the URL → the action and what the contact reads once it is done.

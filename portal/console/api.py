@@ -7,13 +7,18 @@ import dataclasses
 from flask import jsonify, request
 
 from portal.billing_requests import invitations, queries
+from portal.billing_requests.actions import approve_many, approve_with_attachment
 from portal.billing_requests.api import act, request_json
+from portal.billing_requests.steps import Upload
 from portal.db import row_id
 from portal.errors import NotFound, ValidationFailed
 from portal.i18n import _
 from portal.web.api_support import Reply, api_user, bp, json_body, staff_only
-from portal.web.extensions import get_session, get_settings
+from portal.web.extensions import get_bridge, get_session, get_settings
+from portal.web.input_guard import refuse_unreadable
 from workflows.lifecycle import Action
+
+BULK_MOST = 100
 
 
 def _int_arg(name: str) -> int | None:
@@ -76,6 +81,37 @@ def resend_invitation(request_id: str) -> Reply:
         get_session(), get_settings(), api_user(), request_id, row_id(replaces)
     )
     return jsonify({"invitation": invitations.invitation_json(sent)}), 201
+
+
+@bp.post("/tasks/bulk-approve")
+@staff_only
+def bulk_approve() -> Reply:
+    """`{"ids": [...]}`: each request of a kind approved in bulk is decided on its own; every
+    outcome is in the answer (200, even when some were refused)."""
+    ids = json_body().get("ids")
+    wanted = [row_id(value) for value in ids] if isinstance(ids, list) else []
+    if not wanted or None in wanted or len(wanted) > BULK_MOST:
+        message = _("A list of 1 to %(most)d request ids.", most=BULK_MOST)
+        raise ValidationFailed(message, {"ids": message})
+    outcomes = approve_many(get_session(), get_bridge(), api_user(), [w for w in wanted if w])
+    return jsonify({"results": [dataclasses.asdict(outcome) for outcome in outcomes]})
+
+
+@bp.post("/tasks/<request_id>/approve-with-attachment")
+@staff_only
+def approve_with_a_file(request_id: str) -> Reply:
+    """An answer with a PDF, as multipart/form-data: `file`, and `comment`."""
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        message = _("Attach the PDF as the form field `file`.")
+        raise ValidationFailed(message, {"file": message})
+    upload = Upload(file.filename, file.content_type or "", file.read())
+    comment = request.form.get("comment", "")
+    refuse_unreadable({"comment": comment})
+    updated = approve_with_attachment(
+        get_session(), get_bridge(), api_user(), request_id, comment, upload
+    )
+    return jsonify(request_json(updated, detail=True))
 
 
 TASK_ACTIONS = {

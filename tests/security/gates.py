@@ -163,6 +163,7 @@ GATES: dict[str, Gate] = {
     "api.submit": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS, only={"standard_contact": FORBIDDEN}),
     "api.list_requests": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS),
     "api.show_request": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS),
+    "api.quote_pdf": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS),
     "api.cancel": CONTACT_STEP_API,
     "api.provide_info": CONTACT_STEP_API,
     "api.accept_quote": CONTACT_STEP_API,
@@ -180,6 +181,8 @@ GATES: dict[str, Gate] = {
     "api.task": STAFF_API,
     "api.task_action": STAFF_API,
     "api.resend_invitation": STAFF_API,
+    "api.bulk_approve": STAFF_API,
+    "api.approve_with_a_file": STAFF_API,
     # API: billing centre
     "billing_api.subscriptions": CONTACT_API,
     "billing_api.add": CONTACT_API,  # a Corporate account's becomes a request
