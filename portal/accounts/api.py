@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, jsonify
+from flask import Response, g, jsonify, request
 
-from portal.accounts import passwords, sessions, two_step
+from portal.accounts import passwords, service_tokens, sessions, two_step
 from portal.accounts.recipients import set_invoice_recipients
 from portal.accounts.security import issue_token
 from portal.accounts.throttle import Throttled, sign_in
 from portal.billing_requests.queries import pending_requests_of_account
 from portal.errors import NotFound, ValidationFailed
 from portal.i18n import _
-from portal.models import Account, User
+from portal.models import Account, ApiToken, User
 from portal.web.api_support import Reply, api_user, bp, json_body, token_required
 from portal.web.extensions import get_session, get_settings
 
@@ -37,6 +37,10 @@ def account_json(account: Account) -> dict[str, Any]:
 
 @bp.post("/tokens")
 def create_token() -> Reply:
+    """Sign in (e-mail and password: a person's token), or, with a billing contact's bearer
+    token, a service token of the account (`{"name", "scopes"}`)."""
+    if request.headers.get("Authorization"):
+        return _create_service_token()
     body = json_body()
     email, password = body.get("email"), body.get("password")
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
@@ -123,21 +127,38 @@ def invoice_recipients() -> Reply:
 @bp.get("/tokens")
 @token_required
 def tokens() -> Reply:
-    """The caller's live tokens; `current` marks the one this call came with."""
-    held = sessions.tokens_of(get_session(), api_user())
-    return jsonify(
-        {
-            "items": [
-                {
-                    "id": token.id,
-                    "created_at": token.created_at.isoformat(),
-                    "expires_at": token.expires_at.isoformat(),
-                    "current": token.id == g.api_token_id,
-                }
-                for token in held
-            ]
+    """The caller's live tokens (`current` marks the one this call came with) and, for a
+    billing contact, the account's service tokens with their scopes and last use."""
+    session, user = get_session(), api_user()
+    held = sessions.tokens_of(session, user) + service_tokens.service_tokens_of(session, user)
+    return jsonify({"items": [_token_json(token) for token in held]})
+
+
+def _token_json(token: ApiToken) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": token.id,
+        "kind": "service" if token.account_id is not None else "personal",
+        "created_at": token.created_at.isoformat(),
+        "expires_at": token.expires_at.isoformat(),
+        "current": token.id == g.api_token_id,
+    }
+    if token.account_id is not None:
+        last = token.last_used_at
+        body |= {
+            "name": token.name,
+            "scopes": token.scopes,
+            "last_used_at": last and last.isoformat(),
         }
+    return body
+
+
+@token_required
+def _create_service_token() -> Reply:
+    body = json_body()
+    row, secret = service_tokens.create_service_token(
+        get_session(), api_user(), body.get("name"), body.get("scopes")
     )
+    return jsonify({**_token_json(row), "token": secret}), 201
 
 
 @bp.delete("/tokens")

@@ -83,14 +83,10 @@ def issue_token(session: orm.Session, user: User) -> str:
 
 
 def live_token(session: orm.Session, token: str) -> ApiToken | None:
-    """The token's row while it lasts: not expired, not revoked, its user active."""
+    """The token's row while it lasts: not expired, not revoked (whom it acts as, and whether
+    they are active: portal.accounts.service_tokens.bearer_of)."""
     row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if (
-        row is None
-        or row.expires_at < clock.now()
-        or row.revoked_at is not None
-        or not row.user.is_active
-    ):
+    if row is None or row.expires_at < clock.now() or row.revoked_at is not None:
         return None
     return row
 

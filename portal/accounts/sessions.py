@@ -105,6 +105,19 @@ def end_session_of(session: orm.Session, user: User, session_id: object) -> None
 
 
 def revoke_token_of(session: orm.Session, user: User, token_id: object) -> None:
+    """One of `user`'s tokens, or a service token of the account whose contact they are."""
+    if user.is_billing_contact and user.account_id is not None:
+        revoked = session.execute(
+            sa.update(ApiToken)
+            .where(
+                ApiToken.id == _row(token_id),
+                ApiToken.account_id == user.account_id,
+                ApiToken.revoked_at.is_(None),
+            )
+            .values(revoked_at=clock.now())
+        )
+        if revoked.rowcount == 1:  # type: ignore[attr-defined]
+            return
     _end_own(session, user, ApiToken.id, ApiToken.revoked_at, token_id, _l("No such token."))
 
 

@@ -94,17 +94,30 @@ class User(Base):
 
 
 class ApiToken(Base):
+    """A bearer token: a person's (from signing in: `user_id`, every scope), or an account's
+    service token (`account_id`, named, `scopes`), which acts as the account's billing contact
+    of the moment and so outlives a change of contact."""
+
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str | None] = mapped_column(sa.String(100))
+    scopes: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Set when its owner revokes it, or changes the password: it answers 401 from then on.
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    user: Mapped[User] = orm.relationship()
+    user: Mapped[User | None] = orm.relationship()
+    account: Mapped[Account | None] = orm.relationship()
 
 
 class UserSession(Base):

@@ -11,6 +11,7 @@ from typing import Any, TypeVar, cast
 from flask import Blueprint, Flask, Response, g, jsonify, request
 
 from portal.accounts.security import live_token
+from portal.accounts.service_tokens import allows, bearer_of, scope_needed
 from portal.db import row_id
 from portal.errors import Forbidden, NotFound, PortalError, ValidationFailed
 from portal.i18n import _
@@ -56,12 +57,22 @@ def token_required(view: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         header = request.headers.get("Authorization", "")
         scheme, _space, token = header.partition(" ")
-        row = live_token(get_session(), token.strip()) if scheme.lower() == "bearer" else None
-        if row is None:
+        session = get_session()
+        row = live_token(session, token.strip()) if scheme.lower() == "bearer" else None
+        bearer = bearer_of(session, row) if row is not None else None
+        if bearer is None:
             message = _("A valid bearer token is required.")
             return jsonify({"error": message, "code": "unauthorized"}), 401
-        user = row.user
-        g.api_user, g.api_token_id = user, row.id
+        if not allows(bearer, request.endpoint, request.method):
+            needed = scope_needed(request.endpoint, request.method)
+            message = (
+                _("This token's scopes do not include %(scope)s.", scope=needed)
+                if needed
+                else _("This takes a person's token, not a service token.")
+            )
+            return jsonify({"error": message, "code": "insufficient_scope"}), 403
+        user = bearer.user
+        g.api_user, g.api_token_id, g.api_bearer = user, row.id if row else None, bearer
         use_account_clock(user)
         return view(*args, **kwargs)
 
