@@ -22,6 +22,7 @@ from portal.models import BillingRequest
 from portal.notifications.delivery import OutboxSender
 from portal.notifications.outbox import queue_notification
 from portal.observability.metrics import count_finished
+from portal.webhooks.operations import emit
 from workflows.lifecycle import FINAL_STATUSES, Status
 from workflows.messages import (
     APPLY_CHANGE,
@@ -90,9 +91,18 @@ class RequestActivities:
             written = project_snapshot(session, snapshot)
             if snapshot.notice is not None:
                 queued = queue_notification(session, snapshot.notice, self.settings.base_url)
-            request_type = session.scalar(
-                sa.select(BillingRequest.type).where(BillingRequest.id == snapshot.request_id)
-            )
+            row = session.execute(
+                sa.select(BillingRequest.type, BillingRequest.account_id).where(
+                    BillingRequest.id == snapshot.request_id
+                )
+            ).first()
+            request_type = row.type if row else None
+            if written and row is not None:
+                # In the projection's transaction: told once, when the change is recorded.
+                told = {"id": snapshot.request_id, "type": row.type, "status": snapshot.status}
+                emit(
+                    session, row.account_id, "request.updated", told | {"version": snapshot.version}
+                )
         # Counted once: only the snapshot that wrote the final status counts.
         if written and snapshot.status in FINAL_STATUSES and request_type:
             count_finished(request_type, snapshot)

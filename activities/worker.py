@@ -4,6 +4,7 @@ sender that mails what the activities queue."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -11,17 +12,20 @@ from typing import Any
 
 import sqlalchemy as sa
 from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.worker import PollerBehaviorAutoscaling, PollerBehaviorSimpleMaximum, Worker
 
 from activities.billing import SubscriptionActivities
 from activities.requests import RequestActivities
+from activities.webhooks import WebhookActivities
 from portal import clock
 from portal.billing_centre.payments import PaymentProcessor
 from portal.billing_centre.timers import subscription_input
 from portal.config import Settings
 from portal.db import Database
 from portal.gateway import keep_subscription
-from portal.models import Subscription
+from portal.models import Subscription, WebhookDelivery
 from portal.models.billing import LIVING_STATUSES
 from portal.notifications.delivery import OutboxSender
 from workflows.request_workflow import RequestWorkflow
@@ -30,8 +34,14 @@ from workflows.subscription_workflow import (
     SubscriptionInput,
     SubscriptionWorkflow,
 )
+from workflows.webhook_workflow import (
+    DeliverWebhookInput,
+    WebhookDeliveryWorkflow,
+    workflow_id_of_delivery,
+)
 
 log = logging.getLogger(__name__)
+WEBHOOK_POLL_SECONDS = 0.5
 
 
 class PortalWorker(Worker):
@@ -59,11 +69,52 @@ class PortalWorker(Worker):
         self.follower.loop = asyncio.get_running_loop()
         self.sender.start()
         sweep = asyncio.create_task(self._follow_every_subscription())
+        webhooks = asyncio.create_task(self._dispatch_webhooks())
         try:
             await super().run()
         finally:
             sweep.cancel()
+            webhooks.cancel()
             self.sender.stop()
+
+    async def _dispatch_webhooks(self) -> None:
+        """Start a delivery workflow for each queued webhook delivery (the outbox of webhooks):
+        a start that was made already is found by its workflow id, so none is delivered twice."""
+        while True:
+            try:
+                for delivery_id, key in await asyncio.to_thread(self._undispatched_deliveries):
+                    with contextlib.suppress(WorkflowAlreadyStartedError):
+                        await self.client.start_workflow(
+                            WebhookDeliveryWorkflow.run,
+                            DeliverWebhookInput(delivery_id, self.settings.timers.webhook_retry),
+                            id=workflow_id_of_delivery(key),
+                            task_queue=self.task_queue,
+                            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                        )
+                    await asyncio.to_thread(self._mark_dispatched, delivery_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("webhook dispatch failed; trying again")
+            await asyncio.sleep(WEBHOOK_POLL_SECONDS)
+
+    def _undispatched_deliveries(self) -> list[tuple[int, str]]:
+        with self.database.session() as session:
+            rows = session.execute(
+                sa.select(WebhookDelivery.id, WebhookDelivery.delivery_key)
+                .where(WebhookDelivery.dispatched_at.is_(None))
+                .order_by(WebhookDelivery.id)
+                .limit(100)
+            )
+            return [(row.id, row.delivery_key) for row in rows]
+
+    def _mark_dispatched(self, delivery_id: int) -> None:
+        with self.database.session() as session:
+            session.execute(
+                sa.update(WebhookDelivery)
+                .where(WebhookDelivery.id == delivery_id)
+                .values(dispatched_at=clock.now())
+            )
 
     async def _follow_every_subscription(self) -> None:
         try:
@@ -124,8 +175,13 @@ def build_worker(
         settings,
         follower,
         task_queue=task_queue,
-        workflows=[RequestWorkflow, SubscriptionWorkflow, SubscriptionEndWorkflow],
-        activities=[*requests.all(), *subscriptions.all()],
+        workflows=[
+            RequestWorkflow,
+            SubscriptionWorkflow,
+            SubscriptionEndWorkflow,
+            WebhookDeliveryWorkflow,
+        ],
+        activities=[*requests.all(), *subscriptions.all(), *WebhookActivities(database).all()],
         activity_executor=ThreadPoolExecutor(max_concurrent_activities),
         max_concurrent_activities=max_concurrent_activities,
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,

@@ -43,6 +43,7 @@ class TimerSettings:
     invitation: int = 72 * 3600  # a new billing contact's set-password link
     apply_attempts: int = 5  # tries of an approved change before it is `failed`
     grace_days: int = 14  # a declined renewal: days before the subscription expires
+    webhook_retry: int = 10  # a webhook delivery's first retry; each next one waits twice as long
 
 
 @dataclass(frozen=True)

@@ -245,7 +245,9 @@ def make_settings(database_url: str, temporal: TemporalSettings, data_dir: Path)
         database_url=database_url,
         secret_key="test-secret-key",
         temporal=temporal,
-        timers=TimerSettings(review_sla=3600, escalation_sla=4 * 3600, info_timeout=14 * 86400),
+        timers=TimerSettings(
+            review_sla=3600, escalation_sla=4 * 3600, info_timeout=14 * 86400, webhook_retry=1
+        ),
         base_url="http://127.0.0.1:5000",
         development=True,
         clock_shift=clock_shift(),

@@ -30,6 +30,7 @@ from portal.models import (
     Payment,
     PaymentMethod,
 )
+from portal.webhooks.operations import emit
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -197,7 +198,13 @@ def issue(
     )
     session.add(invoice)
     session.flush()
+    told = {"id": invoice.id, "number": invoice.number, "kind": kind}
+    emit(session, account.id, "invoice.created", told | _amount(invoice.total, account.currency))
     return invoice
+
+
+def _amount(amount: Decimal, currency: str) -> dict[str, str]:
+    return {"amount": str(amount), "currency": currency}
 
 
 # -- paying -----------------------------------------------------------------------------------
@@ -243,6 +250,8 @@ def _collect(
                 decline_code=charge.decline_code,
             )
         )
+        failed = {"invoice_id": invoice_id, "decline_code": charge.decline_code}
+        emit(session, account.id, "payment.failed", failed | _amount(to_charge, account.currency))
         raise PaymentDeclined(str(DECLINES.get(charge.decline_code, DECLINES["card_declined"])))
     return Settlement(credit, to_charge, charge.reference)
 
@@ -270,6 +279,8 @@ def _record(session: orm.Session, account: Account, invoice: Invoice, paid: Sett
                 reference=paid.reference,
             )
         )
+        succeeded = {"invoice_id": invoice.id} | _amount(paid.charged, account.currency)
+        emit(session, account.id, "payment.succeeded", succeeded)
     invoice.credit_applied, invoice.amount_paid = paid.credit, paid.charged
     invoice.status = "paid"
 

@@ -22,6 +22,7 @@ from portal.models.purchasing import (
 )
 from portal.models.requests import AuditEntry, BillingRequest, Document, OutboxMessage
 from portal.models.types import Exact, Money, Percent, UtcDateTime
+from portal.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
@@ -54,4 +55,6 @@ __all__ = [
     "User",
     "UserSession",
     "UtcDateTime",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -29,7 +29,8 @@ def init_app(app: Flask) -> None:
     import portal.accounts.api
     import portal.billing_requests.api
     import portal.console.api
-    import portal.purchase_orders.api  # noqa: F401
+    import portal.purchase_orders.api
+    import portal.webhooks.api  # noqa: F401
 
     app.register_blueprint(bp)
 

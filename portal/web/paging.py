@@ -59,6 +59,9 @@ def page_of(
 ) -> Page[T]:
     """One page of `query` (rows of `model`, which has `id` and `updated_at`); by id, newest
     first unless `oldest_first` (a short list read in its own order: purchase orders)."""
+    if args.updated_since is not None and not hasattr(model, "updated_at"):
+        message = str(_l("This list does not take updated_since."))
+        raise ValidationFailed(message, {"updated_since": message})
     if args.updated_since is not None:
         query = query.where(model.updated_at >= args.updated_since)
         if args.after_id is not None and args.after_updated is not None:

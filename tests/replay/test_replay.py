@@ -19,10 +19,16 @@ from workflows.lifecycle import RequestType
 from workflows.request_process import RequestProcess
 from workflows.request_workflow import RequestWorkflow
 from workflows.subscription_workflow import SubscriptionEndWorkflow, SubscriptionWorkflow
+from workflows.webhook_workflow import WebhookDeliveryWorkflow
 
 HERE = Path(__file__).resolve().parent
 HISTORIES = sorted(HERE.glob("*.json"))
-WORKFLOWS = [RequestWorkflow, SubscriptionWorkflow, SubscriptionEndWorkflow]
+WORKFLOWS = [
+    RequestWorkflow,
+    SubscriptionWorkflow,
+    SubscriptionEndWorkflow,
+    WebhookDeliveryWorkflow,
+]
 
 
 def load(path: Path) -> WorkflowHistory:

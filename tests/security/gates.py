@@ -98,7 +98,8 @@ GATES: dict[str, Gate] = {
     "health.healthz": PUBLIC,
     # A bearer token of its own (PORTAL_METRICS_TOKEN), which no role here holds.
     "metrics": Gate(UNAUTHORIZED, UNAUTHORIZED, UNAUTHORIZED, UNAUTHORIZED, foreign=UNAUTHORIZED),
-    "api.create_token": PUBLIC,
+    # Signing in, for anyone; with a bearer token, a service token: the billing contact's.
+    "api.create_token": Gate(PASS, FORBIDDEN, PASS, FORBIDDEN, foreign=PASS),
     "api.ask_for_password_reset": PUBLIC,
     # any signed-in person
     "accounts.home": SIGNED_IN_PAGE,
@@ -182,6 +183,11 @@ GATES: dict[str, Gate] = {
     "api.task_action": STAFF_API,
     "api.resend_invitation": STAFF_API,
     "api.bulk_approve": STAFF_API,
+    # Webhooks: the billing contact's; an endpoint of anyone else's is a 404.
+    "api.register_webhook": CONTACT_API,
+    "api.webhooks": CONTACT_API,
+    "api.change_webhook": Gate(UNAUTHORIZED, NOT_FOUND, NOT_FOUND, NOT_FOUND),  # PATCH
+    "api.webhook_deliveries": Gate(UNAUTHORIZED, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     "api.approve_with_a_file": STAFF_API,
     # API: billing centre
     "billing_api.subscriptions": CONTACT_API,
@@ -218,6 +224,7 @@ FIXED_PARAMETERS = {
     "request_type": "quote",
     "session_id": 999999,
     "token_id": 999999,
+    "endpoint_id": 999999,
 }
 # Where that value is no action of the route's: the route's own.
 ROUTE_PARAMETERS = {"billing_requests.act": {"verb": "cancel"}}
