@@ -143,3 +143,23 @@ def test_ten_resends_at_once_send_one_link(
         f"/api/v1/tasks/{request_id}/resend-invitation", json={"replaces": 2**70}, headers=tess
     )
     assert unknown.status_code == 400 and "replaces" in unknown.json["fields"]
+
+
+def test_the_contact_who_named_them_sends_a_new_link(
+    client: FlaskClient, running: WorkerThread, database: Database
+) -> None:
+    request_id = dana_named_and_approved(client, database)
+    wait_for(lambda: links_to_dana(database), what="the first link")
+    let_the_link_lapse(database)
+    # Alice handed over: a member now, she still sees to it that Dana gets in.
+    alice = api_token(client, "alice@acme.example")
+    sent = client.post(f"/api/v1/requests/{request_id}/resend-invitation", json={}, headers=alice)
+    assert sent.status_code == 201, sent.json
+    assert sent.json["invitation"]["status"] == "pending"
+    assert len(links_to_dana(database)) == 2
+    chloe = api_token(client, "chloe@globex.example")
+    other = client.post(f"/api/v1/requests/{request_id}/resend-invitation", json={}, headers=chloe)
+    assert other.status_code == 404
+    bob = api_token(client, "bob@acme.example")
+    member = client.post(f"/api/v1/requests/{request_id}/resend-invitation", json={}, headers=bob)
+    assert member.status_code == 404, "only who named them"

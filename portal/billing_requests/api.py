@@ -9,11 +9,14 @@ from typing import Any
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
-from portal.billing_requests import queries
+from portal.billing_requests import invitations, queries
 from portal.billing_requests.actions import perform
 from portal.billing_requests.steps import Step
 from portal.billing_requests.submit import submit_request
+from portal.db import row_id
 from portal.documents.views import send_document
+from portal.errors import ValidationFailed
+from portal.i18n import _
 from portal.models import BillingRequest
 from portal.web.api_support import Reply, api_user, bp, json_body, token_required
 from portal.web.extensions import get_bridge, get_session, get_settings
@@ -79,6 +82,21 @@ def quote_pdf(request_id: str) -> ResponseReturnValue:
     """The priced quote as the customer's PDF (404 until there is one)."""
     data, name = queries.quote_pdf_of(get_session(), api_user(), request_id)
     return send_document(data, name, "application/pdf")
+
+
+@bp.post("/requests/<request_id>/resend-invitation")
+@token_required
+def resend_my_invitation(request_id: str) -> Reply:
+    """The one who named a new billing contact sends them a new set-password link (201)."""
+    replaces = json_body().get("replaces")
+    wanted = row_id(replaces) if replaces is not None and not isinstance(replaces, bool) else None
+    if replaces is not None and wanted is None:
+        message = _("The id of the link this one replaces.")
+        raise ValidationFailed(message, {"replaces": message})
+    sent = invitations.resend_invitation(
+        get_session(), get_settings(), api_user(), request_id, wanted
+    )
+    return jsonify({"invitation": invitations.invitation_json(sent)}), 201
 
 
 @bp.get("/requests/<request_id>")

@@ -15,7 +15,8 @@ from portal import clock
 from portal.billing_requests.kinds.contact_change import issue_invitation, tell
 from portal.billing_requests.queries import get_request
 from portal.config import Settings
-from portal.errors import Conflict, Forbidden
+from portal.db import row_id
+from portal.errors import Conflict, NotFound
 from portal.i18n import _l
 from portal.models import AuditEntry, BillingRequest, Invitation, User
 from workflows.lifecycle import Event, RequestType, Status
@@ -61,12 +62,11 @@ def invitation_state(session: orm.Session, item: BillingRequest) -> InvitationSt
 def resend_invitation(
     session: orm.Session, settings: Settings, staff: User, request_id: Any, replaces: int | None
 ) -> InvitationState:
-    """Revoke the contact's unused link and mail a new one. `replaces` is the link the
-    technician saw: when another was sent meanwhile (two clicks, two technicians) nothing is
-    sent again (409)."""
-    if not staff.is_staff:
-        raise Forbidden(str(_l("Only LogMeIn technicians can do this.")))
-    item = get_request(session, staff, request_id)
+    """Revoke the contact's unused link and mail a new one, asked by a technician or by the
+    person who named the new contact (a member of the account since). `replaces` is the link
+    the asker saw: when another was sent meanwhile (two clicks, two people) nothing is sent
+    again (409)."""
+    item = _asked_by(session, staff, request_id)
     state = invitation_state(session, item)
     if state is None:
         raise Conflict(str(_l("This request sent no invitation.")))
@@ -105,6 +105,15 @@ def resend_invitation(
     tell(session, settings, item.id, contact, Event.CONTACT_CHANGED_NEW, link)
     session.commit()
     return InvitationState(invitation.id, contact, PENDING, invitation.expires_at)
+
+
+def _asked_by(session: orm.Session, user: User, request_id: Any) -> BillingRequest:
+    if user.is_staff:
+        return get_request(session, user, request_id)
+    item = session.get(BillingRequest, row_id(request_id) or 0)
+    if item is None or item.requester_id != user.id:
+        raise NotFound(str(_l("No such request.")))  # whether it exists is not theirs to know
+    return item
 
 
 def invitation_json(state: InvitationState) -> dict[str, Any]:

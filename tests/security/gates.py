@@ -165,6 +165,8 @@ GATES: dict[str, Gate] = {
     "api.list_requests": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS),
     "api.show_request": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS),
     "api.quote_pdf": Gate(UNAUTHORIZED, FORBIDDEN, PASS, PASS),
+    # The one who named a new contact (a member by then), or staff; anyone else: 404.
+    "api.resend_my_invitation": Gate(UNAUTHORIZED, NOT_FOUND, PASS, PASS),
     "api.cancel": CONTACT_STEP_API,
     "api.provide_info": CONTACT_STEP_API,
     "api.accept_quote": CONTACT_STEP_API,
