@@ -9,11 +9,16 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from activities.worker import build_worker
+from portal import clock
 from portal.db import Database
 from portal.models import Account, WebhookDelivery, WebhookEndpoint
 from tests.conftest import free_port
 from tests.support import time_skipping_server
-from workflows.webhook_workflow import WebhookDeliveryWorkflow, workflow_id_of_delivery
+from workflows.webhook_workflow import (
+    DeliverWebhookInput,
+    WebhookDeliveryWorkflow,
+    workflow_id_of_delivery,
+)
 
 QUEUE = "webhook-give-up"
 
@@ -36,6 +41,9 @@ def test_a_receiver_down_for_three_days_is_given_up(database: Database, demo: No
             delivery_key="give-up-test",
             event="request.updated",
             payload={"event": "request.updated", "data": {}},
+            # Started here, on the time-skipping server: no dispatcher of another test's
+            # worker (they share the database) may take it to the shared server.
+            dispatched_at=clock.now(),
         )
         session.add(delivery)
         session.flush()
@@ -45,15 +53,12 @@ def test_a_receiver_down_for_three_days_is_given_up(database: Database, demo: No
         env = await time_skipping_server()
         try:
             async with build_worker(env.client, database, QUEUE):
-                handle = env.client.get_workflow_handle_for(
-                    WebhookDeliveryWorkflow.run, workflow_id_of_delivery("give-up-test")
+                handle = await env.client.start_workflow(
+                    WebhookDeliveryWorkflow.run,
+                    DeliverWebhookInput(delivery_id, first_retry_seconds=10),
+                    id=workflow_id_of_delivery("give-up-test"),
+                    task_queue=QUEUE,
                 )
-                for _ in range(200):  # the worker's dispatcher starts it
-                    try:
-                        await handle.describe()
-                        break
-                    except Exception:
-                        await asyncio.sleep(0.05)
                 for _ in range(80):
                     forwarded = env.fast_forward(handle, timedelta(hours=1))
                     if asyncio.iscoroutine(forwarded):
