@@ -22,7 +22,7 @@ from portal.models import BillingRequest
 from portal.notifications.delivery import OutboxSender
 from portal.notifications.outbox import queue_notification
 from portal.observability.metrics import count_finished
-from portal.webhooks.operations import emit
+from portal.webhooks.operations import emit_request_updated
 from workflows.lifecycle import FINAL_STATUSES, Status
 from workflows.messages import (
     APPLY_CHANGE,
@@ -99,9 +99,13 @@ class RequestActivities:
             request_type = row.type if row else None
             if written and row is not None:
                 # In the projection's transaction: told once, when the change is recorded.
-                told = {"id": snapshot.request_id, "type": row.type, "status": snapshot.status}
-                emit(
-                    session, row.account_id, "request.updated", told | {"version": snapshot.version}
+                emit_request_updated(
+                    session,
+                    row.account_id,
+                    snapshot.request_id,
+                    row.type,
+                    snapshot.status,
+                    snapshot.version,
                 )
         # Counted once: only the snapshot that wrote the final status counts.
         if written and snapshot.status in FINAL_STATUSES and request_type:

@@ -6,7 +6,6 @@ is told by mail."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -15,7 +14,12 @@ from sqlalchemy import orm
 
 from portal import clock
 from portal.accounts.operations import MIN_PASSWORD
-from portal.accounts.security import email_address, hash_password, verify_password
+from portal.accounts.security import (
+    email_address,
+    hash_password,
+    token_digest,
+    verify_password,
+)
 from portal.accounts.sessions import end_everything
 from portal.accounts.throttle import clear, email_digest
 from portal.errors import ValidationFailed
@@ -28,10 +32,6 @@ RESET_LIFETIME = timedelta(hours=1)
 # otherwise fill a mailbox).
 MAX_LIVE_RESETS = 3
 GONE = _l("This link is no longer valid. Ask for a new one from the sign-in page.")
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def ask_for_reset(session: orm.Session, raw_email: str, base_url: str) -> None:
@@ -53,7 +53,7 @@ def ask_for_reset(session: orm.Session, raw_email: str, base_url: str) -> None:
         return
     token = secrets.token_urlsafe(32)
     reset = PasswordReset(
-        user_id=user.id, token_hash=_digest(token), expires_at=now + RESET_LIFETIME
+        user_id=user.id, token_hash=token_digest(token), expires_at=now + RESET_LIFETIME
     )
     session.add(reset)
     session.flush()
@@ -67,7 +67,7 @@ def ask_for_reset(session: orm.Session, raw_email: str, base_url: str) -> None:
 
 def reset_for(session: orm.Session, token: str) -> PasswordReset:
     found = session.scalar(
-        sa.select(PasswordReset).where(PasswordReset.token_hash == _digest(token))
+        sa.select(PasswordReset).where(PasswordReset.token_hash == token_digest(token))
     )
     if found is None or found.used_at is not None or found.expires_at <= clock.now():
         raise ValidationFailed(str(GONE))

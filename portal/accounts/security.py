@@ -68,7 +68,9 @@ def email_address(raw: str) -> str | None:
     return normalize_email(str(checked.normalized))
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a secret handed out (API token, session key, one-time link): its
+    SHA-256, never the secret itself."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -76,7 +78,7 @@ def issue_token(session: orm.Session, user: User) -> str:
     token = secrets.token_urlsafe(32)
     session.add(
         ApiToken(
-            user_id=user.id, token_hash=_digest(token), expires_at=clock.now() + TOKEN_LIFETIME
+            user_id=user.id, token_hash=token_digest(token), expires_at=clock.now() + TOKEN_LIFETIME
         )
     )
     return token
@@ -85,7 +87,7 @@ def issue_token(session: orm.Session, user: User) -> str:
 def live_token(session: orm.Session, token: str) -> ApiToken | None:
     """The token's row while it lasts: not expired, not revoked (whom it acts as, and whether
     they are active: portal.accounts.service_tokens.bearer_of)."""
-    row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
     if row is None or row.expires_at < clock.now() or row.revoked_at is not None:
         return None
     return row

@@ -8,7 +8,6 @@ the technicians' endpoints) takes a person's token."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from portal import clock
+from portal.accounts.security import token_digest
 from portal.errors import Forbidden, ValidationFailed
 from portal.i18n import _l
 from portal.models import ApiToken, User
@@ -106,7 +106,7 @@ def create_service_token(
         account_id=user.account_id,
         name=name.strip(),
         scopes=sorted(set(scopes)),
-        token_hash=hashlib.sha256(secret.encode()).hexdigest(),
+        token_hash=token_digest(secret),
         expires_at=clock.now() + SERVICE_LIFETIME,
     )
     session.add(row)

@@ -5,7 +5,6 @@ reset ends every other session and every token of the user."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -13,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from portal import clock
+from portal.accounts.security import token_digest
 from portal.db import row_id
 from portal.errors import NotFound
 from portal.i18n import LazyText, _l
@@ -24,17 +24,13 @@ SEEN_EVERY = timedelta(minutes=5)
 IDLE_LIFETIME = timedelta(days=14)
 
 
-def _digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 def start_session(session: orm.Session, user: User, user_agent: str, address: str) -> str:
     """A new session for `user`; the key to keep in the cookie (only its digest is stored)."""
     key = secrets.token_urlsafe(32)
     session.add(
         UserSession(
             user_id=user.id,
-            key_hash=_digest(key),
+            key_hash=token_digest(key),
             user_agent=user_agent[:200],
             address=address[:64],
         )
@@ -45,7 +41,7 @@ def start_session(session: orm.Session, user: User, user_agent: str, address: st
 
 def live_session(session: orm.Session, key: str) -> UserSession | None:
     """The session of `key` while it lasts (not ended, used lately, its user active)."""
-    found = session.scalar(sa.select(UserSession).where(UserSession.key_hash == _digest(key)))
+    found = session.scalar(sa.select(UserSession).where(UserSession.key_hash == token_digest(key)))
     now = clock.now()
     if (
         found is None
@@ -63,7 +59,7 @@ def live_session(session: orm.Session, key: str) -> UserSession | None:
 def end_session(session: orm.Session, key: str) -> None:
     session.execute(
         sa.update(UserSession)
-        .where(UserSession.key_hash == _digest(key), UserSession.ended_at.is_(None))
+        .where(UserSession.key_hash == token_digest(key), UserSession.ended_at.is_(None))
         .values(ended_at=clock.now())
     )
 
@@ -99,40 +95,31 @@ def tokens_of(session: orm.Session, user: User) -> list[ApiToken]:
 
 def end_session_of(session: orm.Session, user: User, session_id: object) -> None:
     """End one of `user`'s sessions (NotFound for anyone else's, or one already ended)."""
-    _end_own(
-        session, user, UserSession.id, UserSession.ended_at, session_id, _l("No such session.")
-    )
+    owned = UserSession.user_id == user.id
+    missing = _l("No such session.")
+    _end_own(session, UserSession.id, UserSession.ended_at, session_id, owned, missing)
 
 
 def revoke_token_of(session: orm.Session, user: User, token_id: object) -> None:
     """One of `user`'s tokens, or a service token of the account whose contact they are."""
+    owned = ApiToken.user_id == user.id
     if user.is_billing_contact and user.account_id is not None:
-        revoked = session.execute(
-            sa.update(ApiToken)
-            .where(
-                ApiToken.id == _row(token_id),
-                ApiToken.account_id == user.account_id,
-                ApiToken.revoked_at.is_(None),
-            )
-            .values(revoked_at=clock.now())
-        )
-        if revoked.rowcount == 1:  # type: ignore[attr-defined]
-            return
-    _end_own(session, user, ApiToken.id, ApiToken.revoked_at, token_id, _l("No such token."))
+        owned = sa.or_(owned, ApiToken.account_id == user.account_id)
+    _end_own(session, ApiToken.id, ApiToken.revoked_at, token_id, owned, _l("No such token."))
 
 
 def _end_own(
     session: orm.Session,
-    user: User,
     id_column: orm.InstrumentedAttribute[int],
     end_column: orm.InstrumentedAttribute[datetime | None],
     wanted: object,
+    owned: sa.ColumnElement[bool],
     missing: LazyText,
 ) -> None:
-    table = id_column.class_
+    """End the row `wanted` if `owned` and not ended yet, by one conditional UPDATE."""
     ended = session.execute(
-        sa.update(table)
-        .where(id_column == _row(wanted), table.user_id == user.id, end_column.is_(None))
+        sa.update(id_column.class_)
+        .where(id_column == _row(wanted), owned, end_column.is_(None))
         .values({end_column.key: clock.now()})
     )
     if ended.rowcount != 1:  # type: ignore[attr-defined]

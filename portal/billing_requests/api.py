@@ -88,8 +88,13 @@ def quote_pdf(request_id: str) -> ResponseReturnValue:
 @token_required
 def resend_my_invitation(request_id: str) -> Reply:
     """The one who named a new billing contact sends them a new set-password link (201)."""
+    return resent_invitation(request_id)
+
+
+def resent_invitation(request_id: str) -> Reply:
+    """A new set-password link (201); `replaces`, when given, is the link the caller saw."""
     replaces = json_body().get("replaces")
-    wanted = row_id(replaces) if replaces is not None and not isinstance(replaces, bool) else None
+    wanted = row_id(replaces)
     if replaces is not None and wanted is None:
         message = _("The id of the link this one replaces.")
         raise ValidationFailed(message, {"replaces": message})

@@ -19,7 +19,7 @@ from portal.errors import Forbidden, ServiceUnavailable, ValidationFailed
 from portal.gateway import TemporalBridge, start_request, terminate_request
 from portal.i18n import _l
 from portal.models import Account, BillingRequest, User
-from portal.webhooks.operations import emit
+from portal.webhooks.operations import emit_request_updated
 from workflows.lifecycle import Role
 from workflows.messages import RequestTimers, StartRequestInput
 
@@ -105,9 +105,9 @@ def submit_request(
         clock_shift_seconds=clock.shift_seconds(),
     )
     request.timeline = [_event_dict(start)]
-    told = {"id": request.id, "type": request.type, "status": request.status}
-    told["version"] = request.version
-    emit(session, account.id, "request.updated", told)
+    emit_request_updated(
+        session, account.id, request.id, request.type, request.status, request.version
+    )
     try:
         start_request(bridge, start)
     except ServiceUnavailable:

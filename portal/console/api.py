@@ -8,13 +8,13 @@ from flask import jsonify, request
 
 from portal.billing_requests import invitations, queries
 from portal.billing_requests.actions import approve_many, approve_with_attachment
-from portal.billing_requests.api import act, request_json
+from portal.billing_requests.api import act, request_json, resent_invitation
 from portal.billing_requests.steps import Upload
 from portal.db import row_id
 from portal.errors import NotFound, ValidationFailed
 from portal.i18n import _
 from portal.web.api_support import Reply, api_user, bp, json_body, staff_only
-from portal.web.extensions import get_bridge, get_session, get_settings
+from portal.web.extensions import get_bridge, get_session
 from portal.web.input_guard import refuse_unreadable
 from workflows.lifecycle import Action
 
@@ -73,14 +73,7 @@ def task(request_id: str) -> Reply:
 @staff_only
 def resend_invitation(request_id: str) -> Reply:
     """A new set-password link for the contact a completed change made (201)."""
-    replaces = json_body().get("replaces")
-    if replaces is not None and (isinstance(replaces, bool) or row_id(replaces) is None):
-        message = _("The id of the link this one replaces.")
-        raise ValidationFailed(message, {"replaces": message})
-    sent = invitations.resend_invitation(
-        get_session(), get_settings(), api_user(), request_id, row_id(replaces)
-    )
-    return jsonify({"invitation": invitations.invitation_json(sent)}), 201
+    return resent_invitation(request_id)
 
 
 @bp.post("/tasks/bulk-approve")

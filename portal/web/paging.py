@@ -90,7 +90,7 @@ def page_of(
 def _limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw[:4]) <= MAX_LIMIT or len(raw) > 3:
+    if not raw.isdigit() or len(raw) > 3 or not 1 <= int(raw) <= MAX_LIMIT:
         message = str(_l("A number of items from 1 to %(max)d.", max=MAX_LIMIT))
         raise ValidationFailed(message, {"limit": message})
     return int(raw)

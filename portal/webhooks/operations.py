@@ -160,6 +160,19 @@ def emit(session: orm.Session, account_id: int, event: str, data: dict[str, Any]
     return queued
 
 
+def emit_request_updated(
+    session: orm.Session,
+    account_id: int,
+    request_id: int,
+    request_type: str,
+    status: str,
+    version: int,
+) -> int:
+    """`request.updated`, the same data whether the portal or a workflow's projection wrote it."""
+    data = {"id": request_id, "type": request_type, "status": status, "version": version}
+    return emit(session, account_id, "request.updated", data)
+
+
 def signature(secret: str, body: bytes, timestamp: int) -> str:
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     return f"t={timestamp},v1={mac.hexdigest()}"

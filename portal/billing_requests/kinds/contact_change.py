@@ -4,7 +4,6 @@ one-time set-password link when new) and the former contact becomes a member."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
@@ -18,7 +17,7 @@ from wtforms.validators import Optional
 
 from portal import clock
 from portal.accounts.operations import MIN_PASSWORD
-from portal.accounts.security import email_address, hash_password
+from portal.accounts.security import email_address, hash_password, token_digest
 from portal.billing_requests.kinds.base import (
     APPLIED,
     FieldChange,
@@ -237,7 +236,7 @@ def issue_invitation(
     invitation = Invitation(
         user_id=user.id,
         request_id=request_id,
-        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        token_hash=token_digest(token),
         expires_at=clock.now() + timedelta(seconds=settings.timers.invitation),
     )
     session.add(invitation)
@@ -280,7 +279,7 @@ def expire_invitation(session: orm.Session, invitation_id: int) -> bool:
 
 
 def invitation_for(session: orm.Session, token: str) -> Invitation:
-    digest = hashlib.sha256(token.encode()).hexdigest()
+    digest = token_digest(token)
     invitation = session.scalar(sa.select(Invitation).where(Invitation.token_hash == digest))
     if (
         invitation is None
