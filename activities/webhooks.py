@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import http.client
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
+from urllib.parse import urlsplit
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from portal import clock
 from portal.db import Database
+from portal.errors import ValidationFailed
 from portal.models import WebhookDelivery
-from portal.webhooks.operations import body_of, signature
+from portal.webhooks.operations import address_to_call, body_of, signature
 from workflows.webhook_workflow import DELIVER_WEBHOOK, GIVE_UP_WEBHOOK
 
 TIMEOUT_SECONDS = 10
 
 
 class WebhookActivities:
-    def __init__(self, database: Database) -> None:
-        self.database = database
+    def __init__(self, database: Database, development: bool) -> None:
+        self.database, self.development = database, development
 
     @activity.defn(name=DELIVER_WEBHOOK)
     def deliver(self, delivery_id: int) -> None:
@@ -41,7 +44,15 @@ class WebhookActivities:
                 "X-Portal-Signature": signature(endpoint.secret, body, int(time.time())),
             }
             delivery.attempts += 1  # committed as the block ends, before the call
-        status, error = _post(url, body, headers)
+        try:
+            address: str | None = address_to_call(url, self.development)
+        except ValidationFailed:
+            address = None
+        status, error = (
+            _post(url, address, body, headers)
+            if address is not None
+            else (None, "the address is no longer allowed")
+        )
         with self.database.session() as session:
             delivery = session.get(WebhookDelivery, delivery_id)
             assert delivery is not None
@@ -62,12 +73,42 @@ class WebhookActivities:
         return [self.deliver, self.give_up]
 
 
-def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str | None]:
-    call = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+def _post(
+    url: str, address: str, body: bytes, headers: dict[str, str]
+) -> tuple[int | None, str | None]:
+    """POST to `address`, the one checked, with `url`'s host name for TLS and Host."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection: http.client.HTTPConnection = (
+        _PinnedHTTPSConnection(host, address, parts.port or 443)
+        if parts.scheme == "https"
+        else _PinnedHTTPConnection(host, address, parts.port or 80)
+    )
     try:
-        with urllib.request.urlopen(call, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310
-            return int(answer.status), None
-    except urllib.error.HTTPError as refused:
-        return refused.code, f"HTTP {refused.code}"
-    except (urllib.error.URLError, OSError) as failed:
-        return None, str(failed)[:300]
+        connection.request("POST", path, body=body, headers=headers)
+        status = connection.getresponse().status
+    except (OSError, http.client.HTTPException) as failed:
+        return None, str(failed)[:300] or type(failed).__name__
+    finally:
+        connection.close()
+    return status, None if 200 <= status < 300 else f"HTTP {status}"
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, host: str, address: str, port: int) -> None:
+        super().__init__(host, port, timeout=TIMEOUT_SECONDS)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host: str, address: str, port: int) -> None:
+        super().__init__(host, port, timeout=TIMEOUT_SECONDS, context=ssl.create_default_context())
+        self.address = address
+
+    def connect(self) -> None:
+        raw = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]

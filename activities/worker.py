@@ -181,7 +181,11 @@ def build_worker(
             SubscriptionEndWorkflow,
             WebhookDeliveryWorkflow,
         ],
-        activities=[*requests.all(), *subscriptions.all(), *WebhookActivities(database).all()],
+        activities=[
+            *requests.all(),
+            *subscriptions.all(),
+            *WebhookActivities(database, settings.development).all(),
+        ],
         activity_executor=ThreadPoolExecutor(max_concurrent_activities),
         max_concurrent_activities=max_concurrent_activities,
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,

@@ -7,18 +7,24 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskClient
+from temporalio.exceptions import ApplicationError
 
+from activities.webhooks import WebhookActivities
+from portal.db import Database
 from portal.errors import ValidationFailed
+from portal.models import User, WebhookDelivery, WebhookEndpoint
 from portal.webhooks.operations import check_url
 from tests.conftest import WorkerThread
-from tests.support import api_token, wait_for
+from tests.support import api_token, request_status, wait_for
 
 ALICE = "alice@acme.example"
 
@@ -92,9 +98,14 @@ def test_a_request_is_told_to_the_endpoint_signed_and_retried(
     assert headers["X-Portal-Delivery"] == told["id"]
     assert state.answers[:2] == [500, 200], "the failed attempt was retried"
 
-    deliveries = client.get(f"/api/v1/webhooks/{endpoint_id}/deliveries", headers=alice).json
-    first = deliveries["items"][-1]
-    assert (first["status"], first["attempts"]) == ("delivered", 2)
+    def first_delivery() -> dict[str, object]:
+        listed = client.get(f"/api/v1/webhooks/{endpoint_id}/deliveries", headers=alice).json
+        return dict(listed["items"][-1])
+
+    # The receiver has its answer a moment before the worker records it: look as a user would,
+    # again until it says delivered.
+    first = wait_for(lambda: (found := first_delivery())["status"] == "delivered" and found)
+    assert first["attempts"] == 2
     assert first["delivery"] == told["id"]
 
 
@@ -172,3 +183,79 @@ def test_an_invoice_and_its_payment_are_told(
     wait_for(lambda: len(state.received) >= 2, timeout=30, what="two deliveries")
     told = sorted(json.loads(body)["event"] for _headers, body in state.received)
     assert told == ["invoice.created", "payment.succeeded"]
+
+
+def test_a_name_that_now_resolves_inside_is_not_called(
+    database: Database, demo: None, receiver: tuple[Receiver, str], monkeypatch: Any
+) -> None:
+    """DNS rebinding: an endpoint registered as a public https host whose name later resolves to
+    the portal's own network. The delivery asks again and does not connect; the attempt says
+    why."""
+    state, url = receiver
+    port = int(url.split(":")[2].split("/")[0])
+    with database.session() as session:
+        account_id = session.scalar(sa.select(User.account_id).where(User.email == ALICE))
+        assert account_id is not None
+        endpoint = WebhookEndpoint(
+            account_id=account_id,
+            url=f"https://hooks.example.com:{port}/hooks",
+            events=["request.updated"],
+            secret="s",
+        )
+        session.add(endpoint)
+        session.flush()
+        delivery = WebhookDelivery(
+            endpoint_id=endpoint.id, delivery_key="k1", event="request.updated", payload={}
+        )
+        session.add(delivery)
+        session.flush()
+        delivery_id = delivery.id
+
+    def resolves_to_loopback(host: str, port: int, *args: Any) -> list[Any]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolves_to_loopback)
+    with pytest.raises(ApplicationError):
+        WebhookActivities(database, development=False).deliver(delivery_id)
+    with database.session() as session:
+        attempt = session.get(WebhookDelivery, delivery_id)
+        assert attempt is not None
+        assert (attempt.status, attempt.attempts) == ("pending", 1)
+        assert attempt.last_error == "the address is no longer allowed"
+    assert state.answers == [], "nothing reached the address inside"
+
+
+def test_subscription_changes_are_told_by_whoever_makes_them(
+    client: FlaskClient,
+    running: WorkerThread,
+    database: Database,
+    receiver: tuple[Receiver, str],
+) -> None:
+    """A Corporate cancellation is applied by the request's workflow, not by a page: the
+    endpoint hears of it all the same, once, with the subscription as it now is."""
+    state, url = receiver
+    state.failures = 0
+    alice = api_token(client, ALICE)
+    made = client.post(
+        "/api/v1/webhooks", json={"url": url, "events": ["subscription.updated"]}, headers=alice
+    )
+    assert made.status_code == 201, made.json
+    held = client.get("/api/v1/subscriptions", headers=alice).json["items"]
+    enterprise = next(item for item in held if item["plan"] == "GoToMeeting Enterprise")
+    asked = client.post(
+        f"/api/v1/subscriptions/{enterprise['id']}/cancel", json={"reason": "merger"}, headers=alice
+    )
+    assert asked.status_code == 202, asked.json
+    assert state.received == [], "asking changes nothing yet"
+    tess = api_token(client, "tess@logmein.example")
+    for verb in ("claim", "approve"):
+        done = client.post(f"/api/v1/tasks/{asked.json['id']}/{verb}", json={}, headers=tess)
+        assert done.status_code == 200, done.json
+    wait_for(lambda: request_status(database, asked.json["id"]) == "completed")
+    headers, raw = wait_for(lambda: state.received and state.received[0], timeout=30)
+    told = json.loads(raw)
+    assert headers["X-Portal-Event"] == "subscription.updated"
+    assert told["data"]["id"] == enterprise["id"]
+    assert told["data"]["status"] == "pending_cancellation"
+    assert told["data"]["plan"] == "GoToMeeting Enterprise"
+    assert len(state.received) == 1

@@ -3,20 +3,40 @@ resets, who I am, my account."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
 
 from flask import Response, g, jsonify, request
 
 from portal.accounts import passwords, service_tokens, sessions, two_step
 from portal.accounts.recipients import set_invoice_recipients
+from portal.accounts.schemas import (
+    SERVICE_TOKEN_FIELDS,
+    SIGN_IN_FIELDS,
+    AccountReply,
+    InvoiceRecipientsBody,
+    InvoiceRecipientsReply,
+    MeReply,
+    MessageReply,
+    NewToken,
+    PasswordResetBody,
+    SessionList,
+    TokenBody,
+    TokenList,
+)
 from portal.accounts.security import issue_token
 from portal.accounts.throttle import Throttled, sign_in
 from portal.billing_requests.queries import pending_requests_of_account
 from portal.errors import NotFound, ValidationFailed
 from portal.i18n import _
 from portal.models import Account, ApiToken, User
-from portal.web.api_support import Reply, api_user, bp, json_body, token_required
+from portal.web.api_support import Reply, api_user, bp, token_required
 from portal.web.extensions import get_session, get_settings
+from portal.web.openapi import described
+
+TAG = "Accounts"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def account_json(account: Account) -> dict[str, Any]:
@@ -35,15 +55,30 @@ def account_json(account: Account) -> dict[str, Any]:
     }
 
 
+def _token_if_sent(view: F) -> F:
+    """A bearer token, when the call sends one, is checked before anything else (making a
+    service token takes a billing contact's); without one, the call signs in."""
+    guarded = token_required(view)
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if request.headers.get("Authorization"):
+            return guarded(*args, **kwargs)
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
 @bp.post("/tokens")
-def create_token() -> Reply:
-    """Sign in (e-mail and password: a person's token), or, with a billing contact's bearer
-    token, a service token of the account (`{"name", "scopes"}`)."""
+@_token_if_sent
+@described(TAG, {201: NewToken}, errors=(400, 401, 403, 429), json=TokenBody, public=True)
+def create_token(json: TokenBody) -> Reply:
+    """Sign in for a person's token, or make a service token with a billing contact's token."""
     if request.headers.get("Authorization"):
-        return _create_service_token()
-    body = json_body()
-    email, password = body.get("email"), body.get("password")
-    if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
+        return _create_service_token(json)
+    _refuse_fields(json, SERVICE_TOKEN_FIELDS)
+    email, password = json.email, json.password
+    if not email or not password:
         raise ValidationFailed(
             _("E-mail and password are required."),
             {"email": _("Required."), "password": _("Required.")},
@@ -56,12 +91,22 @@ def create_token() -> Reply:
     if user is None:
         message = _("Incorrect e-mail or password.")
         return jsonify({"error": message, "code": "invalid_credentials"}), 401
-    not_yet = _second_step_refusal(user, body.get("code"))
+    not_yet = _second_step_refusal(user, json.code)
     if not_yet is not None:
         return not_yet
     token = issue_token(session, user)
     session.commit()
     return jsonify({"token": token}), 201
+
+
+def _refuse_fields(json: TokenBody, fields: tuple[str, ...]) -> None:
+    """The fields of the other way of making a token are refused, as a body's unknown ones."""
+    sent = [name for name in fields if name in json.model_fields_set]
+    if sent:
+        why = _("Not a field of this call.")
+        raise ValidationFailed(
+            _("%(field)s: %(why)s", field=sent[0], why=why), dict.fromkeys(sent, why)
+        )
 
 
 def _throttled(refused: Throttled) -> Reply:
@@ -70,11 +115,11 @@ def _throttled(refused: Throttled) -> Reply:
     return reply, 429
 
 
-def _second_step_refusal(user: User, code: object) -> Reply | None:
+def _second_step_refusal(user: User, code: str | None) -> Reply | None:
     """Why a right password is not enough yet (None: it is): the code of two-step sign-in is
     missing or wrong, or a technician has not turned two-step sign-in on."""
     if user.has_two_step:
-        if not isinstance(code, str) or not code.strip():
+        if code is None or not code.strip():
             error = _("Give the code of your authenticator app as `code`.")
             return jsonify({"error": error, "code": "two_step_required"}), 401
         try:
@@ -89,9 +134,20 @@ def _second_step_refusal(user: User, code: object) -> Reply | None:
     return None
 
 
+def _create_service_token(json: TokenBody) -> Reply:
+    """A service token of the caller's account (the caller's token is checked already)."""
+    _refuse_fields(json, SIGN_IN_FIELDS)
+    row, secret = service_tokens.create_service_token(
+        get_session(), api_user(), json.name, json.scopes
+    )
+    return jsonify({**_token_json(row), "token": secret}), 201
+
+
 @bp.get("/me")
 @token_required
+@described(TAG, {200: MeReply})
 def me() -> Reply:
+    """Who the token acts as (a service token: the account's billing contact)."""
     user = api_user()
     return jsonify(
         {
@@ -106,7 +162,9 @@ def me() -> Reply:
 
 @bp.get("/account")
 @token_required
+@described(TAG, {200: AccountReply}, errors=(404,))
 def account() -> Reply:
+    """The caller's customer account, with its changes under way."""
     user = api_user()
     if user.account_id is None:
         raise NotFound(_("You are not a member of a customer account."))
@@ -117,18 +175,19 @@ def account() -> Reply:
 
 @bp.put("/account/invoice-recipients")
 @token_required
-def invoice_recipients() -> Reply:
-    """The whole list at once: `{"emails": [...]}`; `[]` empties it."""
-    kept = set_invoice_recipients(get_session(), api_user(), json_body().get("emails"))
+@described(TAG, {200: InvoiceRecipientsReply}, errors=(400,), json=InvoiceRecipientsBody)
+def invoice_recipients(json: InvoiceRecipientsBody) -> Reply:
+    """Replace the list of who else is mailed every invoice (the billing contact only)."""
+    kept = set_invoice_recipients(get_session(), api_user(), json.emails)
     get_session().commit()
     return jsonify({"invoice_recipients": kept})
 
 
 @bp.get("/tokens")
 @token_required
+@described(TAG, {200: TokenList})
 def tokens() -> Reply:
-    """The caller's live tokens (`current` marks the one this call came with) and, for a
-    billing contact, the account's service tokens with their scopes and last use."""
+    """The caller's live tokens and, for a billing contact, the account's service tokens."""
     session, user = get_session(), api_user()
     held = sessions.tokens_of(session, user) + service_tokens.service_tokens_of(session, user)
     return jsonify({"items": [_token_json(token) for token in held]})
@@ -152,19 +211,11 @@ def _token_json(token: ApiToken) -> dict[str, Any]:
     return body
 
 
-@token_required
-def _create_service_token() -> Reply:
-    body = json_body()
-    row, secret = service_tokens.create_service_token(
-        get_session(), api_user(), body.get("name"), body.get("scopes")
-    )
-    return jsonify({**_token_json(row), "token": secret}), 201
-
-
 @bp.delete("/tokens")
 @token_required
+@described(TAG, {204: None}, errors=(404,))
 def revoke_this_token() -> Reply:
-    """Sign out of the API: the token of this call stops working (204)."""
+    """Sign out of the API: the token of this call stops working."""
     sessions.revoke_token_of(get_session(), api_user(), g.api_token_id)
     get_session().commit()
     return Response(status=204)
@@ -172,7 +223,9 @@ def revoke_this_token() -> Reply:
 
 @bp.delete("/tokens/<token_id>")
 @token_required
+@described(TAG, {204: None}, errors=(404,))
 def revoke_token(token_id: str) -> Reply:
+    """Revoke one of the caller's tokens, or a service token of the caller's account."""
     sessions.revoke_token_of(get_session(), api_user(), token_id)
     get_session().commit()
     return Response(status=204)
@@ -180,7 +233,9 @@ def revoke_token(token_id: str) -> Reply:
 
 @bp.get("/sessions")
 @token_required
+@described(TAG, {200: SessionList})
 def browser_sessions() -> Reply:
+    """The caller's browsers signed in to the portal, last seen first."""
     held = sessions.sessions_of(get_session(), api_user())
     return jsonify(
         {
@@ -200,18 +255,20 @@ def browser_sessions() -> Reply:
 
 @bp.delete("/sessions/<session_id>")
 @token_required
+@described(TAG, {204: None}, errors=(404,))
 def end_browser_session(session_id: str) -> Reply:
+    """Sign one of the caller's browsers out."""
     sessions.end_session_of(get_session(), api_user(), session_id)
     get_session().commit()
     return Response(status=204)
 
 
 @bp.post("/password-resets")
-def ask_for_password_reset() -> Reply:
-    """Mail a reset link to the address's owner, if any (202 whatever the address)."""
-    email = json_body().get("email")
-    if not isinstance(email, str) or not email.strip():
+@described(TAG, {202: MessageReply}, errors=(400,), json=PasswordResetBody, public=True)
+def ask_for_password_reset(json: PasswordResetBody) -> Reply:
+    """Mail a link to choose a new password to the address's owner, if any (202 whatever)."""
+    if not json.email.strip():
         raise ValidationFailed(_("An e-mail address is required."), {"email": _("Required.")})
-    passwords.ask_for_reset(get_session(), email, get_settings().base_url)
+    passwords.ask_for_reset(get_session(), json.email, get_settings().base_url)
     message = _("If an account has this address, a link to choose a new password is on its way.")
     return jsonify({"message": message}), 202

@@ -6,22 +6,33 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from flask import jsonify, request
-from flask.typing import ResponseReturnValue
+from flask import Response, jsonify, request
 
 from portal.billing_requests import invitations, queries
 from portal.billing_requests.actions import perform
+from portal.billing_requests.schemas import (
+    AcceptQuoteBody,
+    CancelBody,
+    DeclineQuoteBody,
+    InvitationSent,
+    ProvideInfoBody,
+    RequestListQuery,
+    RequestPage,
+    RequestReply,
+    ResendInvitationBody,
+    SubmitRequestBody,
+)
 from portal.billing_requests.steps import Step
-from portal.billing_requests.submit import submit_request
-from portal.db import row_id
+from portal.billing_requests.submit import check_may_submit, submit_request
 from portal.documents.views import send_document
-from portal.errors import ValidationFailed
-from portal.i18n import _
 from portal.models import BillingRequest
-from portal.web.api_support import Reply, api_user, bp, json_body, token_required
+from portal.web.api_support import Reply, api_user, bp, token_required
 from portal.web.extensions import get_bridge, get_session, get_settings
+from portal.web.openapi import described
 from portal.web.paging import list_args, page_of
 from workflows.lifecycle import Action
+
+TAG = "Requests"
 
 
 def request_json(item: BillingRequest, detail: bool = False) -> dict[str, Any]:
@@ -52,25 +63,34 @@ def request_json(item: BillingRequest, detail: bool = False) -> dict[str, Any]:
 
 @bp.post("/requests")
 @token_required
-def submit() -> Reply:
-    body = json_body()
+@described(
+    TAG,
+    {202: RequestReply},
+    errors=(400, 409),
+    json=SubmitRequestBody,
+    gate=lambda: check_may_submit(get_session(), api_user()),
+)
+def submit(json: SubmitRequestBody) -> Reply:
+    """Submit a request; a technician decides it (202: its workflow has started)."""
     created = submit_request(
         get_session(),
         get_bridge(),
         get_settings().timers,
         api_user(),
-        body.get("type"),
-        body.get("payload"),
-        body.get("idempotency_key"),
+        json.type,
+        json.payload,
+        json.idempotency_key or request.headers.get("Idempotency-Key"),
     )
     return jsonify(request_json(created, detail=True)), 202
 
 
 @bp.get("/requests")
 @token_required
-def list_requests() -> Reply:
-    query = queries.requests_query(api_user(), request.args.get("status"), request.args.get("type"))
-    page = page_of(get_session(), query, BillingRequest, list_args(request.args))
+@described(TAG, {200: RequestPage}, errors=(400,), query=RequestListQuery)
+def list_requests(query: RequestListQuery) -> Reply:
+    """The account's requests (staff: every account's), newest first."""
+    found = queries.requests_query(api_user(), query.status, query.type)
+    page = page_of(get_session(), found, BillingRequest, list_args(query))
     return jsonify(
         {"items": [request_json(item) for item in page.items], "next_cursor": page.next_cursor}
     )
@@ -78,7 +98,8 @@ def list_requests() -> Reply:
 
 @bp.get("/requests/<request_id>/quote.pdf")
 @token_required
-def quote_pdf(request_id: str) -> ResponseReturnValue:
+@described(TAG, {200: None}, errors=(404,))
+def quote_pdf(request_id: str) -> Response:
     """The priced quote as the customer's PDF (404 until there is one)."""
     data, name = queries.quote_pdf_of(get_session(), api_user(), request_id)
     return send_document(data, name, "application/pdf")
@@ -86,43 +107,31 @@ def quote_pdf(request_id: str) -> ResponseReturnValue:
 
 @bp.post("/requests/<request_id>/resend-invitation")
 @token_required
-def resend_my_invitation(request_id: str) -> Reply:
-    """The one who named a new billing contact sends them a new set-password link (201)."""
-    return resent_invitation(request_id)
+@described(TAG, {201: InvitationSent}, errors=(400, 404, 409), json=ResendInvitationBody)
+def resend_my_invitation(request_id: str, json: ResendInvitationBody) -> Reply:
+    """The one who named a new billing contact sends them a new set-password link."""
+    return resent_invitation(request_id, json)
 
 
-def resent_invitation(request_id: str) -> Reply:
+def resent_invitation(request_id: str, json: ResendInvitationBody) -> Reply:
     """A new set-password link (201); `replaces`, when given, is the link the caller saw."""
-    replaces = json_body().get("replaces")
-    wanted = row_id(replaces)
-    if replaces is not None and wanted is None:
-        message = _("The id of the link this one replaces.")
-        raise ValidationFailed(message, {"replaces": message})
     sent = invitations.resend_invitation(
-        get_session(), get_settings(), api_user(), request_id, wanted
+        get_session(), get_settings(), api_user(), request_id, json.replaces
     )
     return jsonify({"invitation": invitations.invitation_json(sent)}), 201
 
 
 @bp.get("/requests/<request_id>")
 @token_required
+@described(TAG, {200: RequestReply}, errors=(404,))
 def show_request(request_id: str) -> Reply:
+    """One request with its payload, before/after and timeline."""
     return jsonify(
         request_json(queries.get_request(get_session(), api_user(), request_id), detail=True)
     )
 
 
-def act(request_id: str, action: Action, text_field: str | None = None) -> Reply:
-    body = json_body()
-    attachment = body.get("attachment_id")
-    step = Step(
-        text=body.get(text_field, "") if text_field else "",
-        assignee_id=body.get("assignee"),
-        pricing=body.get("pricing"),
-        attachment_id=attachment if isinstance(attachment, int) else None,
-        po_number=body.get("po_number", ""),
-        valid_until=body.get("valid_until", ""),
-    )
+def act(request_id: str, action: Action, step: Step) -> Reply:
     updated = perform(
         get_session(),
         get_bridge(),
@@ -135,25 +144,45 @@ def act(request_id: str, action: Action, text_field: str | None = None) -> Reply
     return jsonify(request_json(updated, detail=True)), 200
 
 
+STEP_ERRORS = (400, 404, 409)
+
+
+def _sees_request(request_id: str) -> None:
+    """A customer's step takes a request the caller sees (403 for a member, 404 elsewhere)."""
+    queries.get_request(get_session(), api_user(), request_id)
+
+
 @bp.post("/requests/<request_id>/cancel")
 @token_required
-def cancel(request_id: str) -> Reply:
-    return act(request_id, Action.CANCEL, "reason")
+@described(TAG, {200: RequestReply}, errors=STEP_ERRORS, json=CancelBody, gate=_sees_request)
+def cancel(request_id: str, json: CancelBody) -> Reply:
+    """Withdraw a request that is not decided yet."""
+    return act(request_id, Action.CANCEL, Step(text=json.reason))
 
 
 @bp.post("/requests/<request_id>/provide-info")
 @token_required
-def provide_info(request_id: str) -> Reply:
-    return act(request_id, Action.PROVIDE_INFO, "message")
+@described(TAG, {200: RequestReply}, errors=STEP_ERRORS, json=ProvideInfoBody, gate=_sees_request)
+def provide_info(request_id: str, json: ProvideInfoBody) -> Reply:
+    """Answer the technician's question."""
+    return act(
+        request_id,
+        Action.PROVIDE_INFO,
+        Step(text=json.message, attachment_id=json.attachment_id),
+    )
 
 
 @bp.post("/quotes/<request_id>/accept")
 @token_required
-def accept_quote(request_id: str) -> Reply:
-    return act(request_id, Action.ACCEPT_QUOTE)
+@described(TAG, {200: RequestReply}, errors=STEP_ERRORS, json=AcceptQuoteBody, gate=_sees_request)
+def accept_quote(request_id: str, json: AcceptQuoteBody) -> Reply:
+    """Accept a priced quote, with the purchase order number it is bought under."""
+    return act(request_id, Action.ACCEPT_QUOTE, Step(po_number=json.po_number))
 
 
 @bp.post("/quotes/<request_id>/decline")
 @token_required
-def decline_quote(request_id: str) -> Reply:
-    return act(request_id, Action.DECLINE_QUOTE, "reason")
+@described(TAG, {200: RequestReply}, errors=STEP_ERRORS, json=DeclineQuoteBody, gate=_sees_request)
+def decline_quote(request_id: str, json: DeclineQuoteBody) -> Reply:
+    """Decline a priced quote."""
+    return act(request_id, Action.DECLINE_QUOTE, Step(text=json.reason))

@@ -154,6 +154,21 @@ QUEUE_PAGE_SIZE = 25
 
 
 def technician_queue(session: orm.Session, user: User, filters: QueueFilters) -> QueuePage:
+    """The console's numbered pages of the queue, oldest first."""
+    query = queue_query(user, filters)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // QUEUE_PAGE_SIZE))
+    page = min(max(1, filters.page), pages)
+    items = session.scalars(
+        query.order_by(BillingRequest.created_at, BillingRequest.id)
+        .offset((page - 1) * QUEUE_PAGE_SIZE)
+        .limit(QUEUE_PAGE_SIZE)
+    )
+    return QueuePage(items=list(items), page=page, pages=pages, total=total)
+
+
+def queue_query(user: User, filters: QueueFilters) -> sa.Select[BillingRequest]:
+    """The requests of the queue that `filters` choose (the API pages them with a cursor)."""
     if not user.is_staff:
         raise Forbidden(str(_l("Only LogMeIn technicians can see the queue.")))
     query = sa.select(BillingRequest)
@@ -173,18 +188,9 @@ def technician_queue(session: orm.Session, user: User, filters: QueueFilters) ->
         query = query.where(BillingRequest.assignee_id.is_(None))
     elif filters.assignee and filters.assignee.isdigit():
         query = query.where(BillingRequest.assignee_id == int(filters.assignee))
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // QUEUE_PAGE_SIZE))
-    page = min(max(1, filters.page), pages)
-    items = session.scalars(
-        query.options(
-            orm.joinedload(BillingRequest.account), orm.joinedload(BillingRequest.assignee)
-        )
-        .order_by(BillingRequest.created_at, BillingRequest.id)
-        .offset((page - 1) * QUEUE_PAGE_SIZE)
-        .limit(QUEUE_PAGE_SIZE)
+    return query.options(
+        orm.joinedload(BillingRequest.account), orm.joinedload(BillingRequest.assignee)
     )
-    return QueuePage(items=list(items), page=page, pages=pages, total=total)
 
 
 @dataclass(frozen=True)

@@ -36,9 +36,7 @@ def submit_request(
     idempotency_key: str | None = None,
 ) -> BillingRequest:
     """Store the request and start its workflow, both or neither."""
-    if not user.is_staff:
-        # Who may submit at all is decided before anything sent is looked at.
-        _own_corporate_account(session, user)
+    check_may_submit(session, user)
     kind = kind_of(request_type) if isinstance(request_type, str) else None
     if kind is None:
         raise ValidationFailed(
@@ -131,6 +129,13 @@ def _event_dict(start: StartRequestInput) -> dict[str, Any]:
         "event": "submitted",
         "note": str(start.payload.get("reason", "")),
     }
+
+
+def check_may_submit(session: orm.Session, user: User) -> None:
+    """Who may submit at all, decided before anything sent is looked at: staff (for the kinds
+    they may start) and a Corporate account's billing contact."""
+    if not user.is_staff:
+        _own_corporate_account(session, user)
 
 
 def _requesting_account(

@@ -35,6 +35,8 @@ def send_document(content: bytes, filename: str, content_type: str) -> Response:
     # An attachment is not to be sniffed into HTML; and it is one account's private document.
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
+    # The document is in memory: the API's reply check (portal.web.openapi) may read it.
+    response.direct_passthrough = False
     return response
 
 

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 
 from portal.errors import Forbidden
 from portal.i18n import _
 from portal.models import PurchaseOrder, PurchaseOrderRevision
 from portal.purchase_orders import operations as po_ops
+from portal.purchase_orders.schemas import (
+    PurchaseOrderListQuery,
+    PurchaseOrderPage,
+    PurchaseOrderReply,
+)
 from portal.web.api_support import Reply, api_user, bp, listed_account_id, token_required
 from portal.web.extensions import get_session
+from portal.web.openapi import described
 from portal.web.paging import list_args, page_of
 from workflows.lifecycle import Role
+
+TAG = "Purchase orders"
 
 
 def revision_json(revision: PurchaseOrderRevision) -> dict[str, Any]:
@@ -60,11 +68,12 @@ def _contact_account_id() -> int:
 
 @bp.get("/purchase-orders")
 @token_required
-def purchase_orders() -> Reply:
+@described(TAG, {200: PurchaseOrderPage}, errors=(400, 404), query=PurchaseOrderListQuery)
+def purchase_orders(query: PurchaseOrderListQuery) -> Reply:
+    """The account's purchase orders, oldest first (staff name the account)."""
     refusal = _("Only the account's billing contact can see purchase orders.")
-    query = po_ops.purchase_orders_query(listed_account_id(refusal))
-    args = list_args(request.args)
-    page = page_of(get_session(), query, PurchaseOrder, args, oldest_first=True)
+    found = po_ops.purchase_orders_query(listed_account_id(refusal, query.account))
+    page = page_of(get_session(), found, PurchaseOrder, list_args(query), oldest_first=True)
     return jsonify(
         {"items": [purchase_order_json(po) for po in page.items], "next_cursor": page.next_cursor}
     )
@@ -72,7 +81,9 @@ def purchase_orders() -> Reply:
 
 @bp.get("/purchase-orders/<po_id>")
 @token_required
+@described(TAG, {200: PurchaseOrderReply}, errors=(404,))
 def purchase_order(po_id: str) -> Reply:
+    """One purchase order with every revision, newest first."""
     user = api_user()
     account_id = None if user.is_staff else _contact_account_id()
     po = po_ops.get_purchase_order(get_session(), account_id, po_id)

@@ -9,15 +9,14 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 
 from portal.accounts.security import live_token
 from portal.accounts.service_tokens import allows, bearer_of, scope_needed
-from portal.db import row_id
 from portal.errors import Forbidden, NotFound, PortalError, ValidationFailed
 from portal.i18n import _
 from portal.models import Account, User
 from portal.web.extensions import get_session, use_account_clock
-from portal.web.input_guard import refuse_unreadable
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,8 +30,22 @@ def init_app(app: Flask) -> None:
     import portal.console.api
     import portal.purchase_orders.api
     import portal.webhooks.api  # noqa: F401
+    from portal.web import openapi
 
+    app.json = BodyParser(app)
     app.register_blueprint(bp)
+    openapi.init_app(app)
+
+
+class BodyParser(DefaultJSONProvider):
+    """JSON nested deeper than Python can parse is no JSON at all: a 400 (the body must be a
+    JSON object), not a RecursionError in whatever reads the body first."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
 
 
 def is_api_request() -> bool:
@@ -80,18 +93,17 @@ def token_required(view: F) -> F:
     return cast(F, wrapper)
 
 
-def listed_account_id(refusal: str) -> int:
+def listed_account_id(refusal: str, account: int | None) -> int:
     """Whose list a call reads: a billing contact's own account; for staff, the one named by
     `?account=` (400 without it, 404 for none). Anyone else: Forbidden(`refusal`)."""
     user = api_user()
     if user.is_staff:
-        wanted = row_id(request.args.get("account", ""))
-        if wanted is None:
+        if account is None:
             message = _("Name the account: ?account=<id>.")
             raise ValidationFailed(message, {"account": message})
-        if get_session().get(Account, wanted) is None:
+        if get_session().get(Account, account) is None:
             raise NotFound(_("No such account."), {"account": _("No such account.")})
-        return wanted
+        return account
     if not user.is_billing_contact or user.account_id is None:
         raise Forbidden(refusal)
     return user.account_id
@@ -106,20 +118,3 @@ def staff_only(view: F) -> F:
         return view(*args, **kwargs)
 
     return cast(F, wrapper)
-
-
-def json_body() -> dict[str, Any]:
-    """The JSON object sent; an empty body is an empty object, anything else is an error."""
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:  # nested too deep to parse: no object either
-        body = None
-    if body is None and not request.get_data(cache=True).strip():
-        body = {}
-    if not isinstance(body, dict):
-        raise ValidationFailed(
-            _("The body must be a JSON object."), {"body": _("Must be a JSON object.")}
-        )
-    # Nothing unreadable goes further (portal.web.input_guard).
-    refuse_unreadable(body)
-    return body

@@ -27,7 +27,7 @@ def refuse(field: str) -> None:
 def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_unreadable_forms() -> None:
-        # JSON bodies are checked where they are read (portal.web.api_support.json_body).
+        # JSON bodies are checked where they are validated (portal.web.openapi).
         for values in (request.args, request.form):
             for key in values:
                 if any(UNREADABLE.search(value) for value in values.getlist(key)):

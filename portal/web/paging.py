@@ -9,12 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from pydantic import BaseModel, Field
 from sqlalchemy import orm
 
 from portal.db import row_id
@@ -42,12 +43,23 @@ class Page(Generic[T]):
     next_cursor: str | None
 
 
-def list_args(args: Mapping[str, str]) -> ListArgs:
-    """The list arguments of a query string, or a 400 naming the one at fault."""
-    limit = _limit(args.get("limit"))
-    since = _moment(args.get("updated_since"), "updated_since") if "updated_since" in args else None
-    after_id, after_updated = _cursor(args.get("cursor"), since is not None)
-    return ListArgs(limit, since, after_id, after_updated)
+class ListQuery(BaseModel):
+    """The list arguments every list takes; a list with filters of its own extends it."""
+
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page")
+    cursor: str | None = Field(None, max_length=200, description="next_cursor of the page before")
+    updated_since: datetime | None = Field(
+        None, description="Only what was written at or after this moment, oldest first"
+    )
+
+
+def list_args(query: ListQuery) -> ListArgs:
+    """The list arguments of a validated query string, or a 400 for a cursor not ours."""
+    since = query.updated_since
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    after_id, after_updated = _cursor(query.cursor, since is not None)
+    return ListArgs(query.limit, since, after_id, after_updated)
 
 
 def page_of(
@@ -87,18 +99,9 @@ def page_of(
     return Page(shown, _encode(last, args.updated_since is not None) if last is not None else None)
 
 
-def _limit(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_LIMIT
-    if not raw.isdigit() or len(raw) > 3 or not 1 <= int(raw) <= MAX_LIMIT:
-        message = str(_l("A number of items from 1 to %(max)d.", max=MAX_LIMIT))
-        raise ValidationFailed(message, {"limit": message})
-    return int(raw)
-
-
-def _moment(raw: str | None, field: str) -> datetime:
+def _moment(raw: str, field: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(str(raw))
+        moment = datetime.fromisoformat(raw)
     except ValueError:
         message = str(_l("A moment such as 2027-01-31T09:00:00Z."))
         raise ValidationFailed(message, {field: message}) from None

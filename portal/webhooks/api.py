@@ -5,13 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 
 from portal.models import WebhookDelivery, WebhookEndpoint
-from portal.web.api_support import Reply, api_user, bp, json_body, token_required
+from portal.web.api_support import Reply, api_user, bp, token_required
 from portal.web.extensions import get_session, get_settings
-from portal.web.paging import list_args, page_of
+from portal.web.openapi import described
+from portal.web.paging import ListQuery, list_args, page_of
 from portal.webhooks import operations
+from portal.webhooks.schemas import (
+    ChangeWebhookBody,
+    DeliveryPage,
+    EndpointList,
+    EndpointReply,
+    NewEndpoint,
+    WebhookBody,
+)
+
+TAG = "Webhooks"
 
 
 def endpoint_json(endpoint: WebhookEndpoint) -> dict[str, Any]:
@@ -41,38 +52,48 @@ def delivery_json(delivery: WebhookDelivery) -> dict[str, Any]:
 
 @bp.post("/webhooks")
 @token_required
-def register_webhook() -> Reply:
-    """`{"url", "events"}` → the endpoint and its signing `secret` (shown this once)."""
-    body = json_body()
+@described(
+    TAG,
+    {201: NewEndpoint},
+    errors=(400,),
+    json=WebhookBody,
+    gate=lambda: operations.contact_account(api_user()),
+)
+def register_webhook(json: WebhookBody) -> Reply:
+    """Register an endpoint for some events; its signing secret is shown this once."""
     endpoint = operations.register(
-        get_session(), api_user(), body.get("url"), body.get("events"), get_settings().development
+        get_session(), api_user(), json.url, json.events, get_settings().development
     )
     return jsonify({**endpoint_json(endpoint), "secret": endpoint.secret}), 201
 
 
 @bp.get("/webhooks")
 @token_required
+@described(TAG, {200: EndpointList})
 def webhooks() -> Reply:
+    """The account's endpoints, oldest first."""
     found = operations.endpoints_of(get_session(), api_user())
     return jsonify({"items": [endpoint_json(endpoint) for endpoint in found]})
 
 
 @bp.patch("/webhooks/<endpoint_id>")
 @token_required
-def change_webhook(endpoint_id: str) -> Reply:
-    """`{"enabled": false}` stops deliveries to it (those on their way fail); `true` again."""
-    enabled = json_body().get("enabled")
-    endpoint = operations.set_enabled(get_session(), api_user(), endpoint_id, enabled)
+@described(TAG, {200: EndpointReply}, errors=(400, 404), json=ChangeWebhookBody)
+def change_webhook(endpoint_id: str, json: ChangeWebhookBody) -> Reply:
+    """Disable an endpoint (deliveries on their way fail) or enable it again."""
+    endpoint = operations.set_enabled(get_session(), api_user(), endpoint_id, json.enabled)
     return jsonify(endpoint_json(endpoint))
 
 
 @bp.get("/webhooks/<endpoint_id>/deliveries")
 @token_required
-def webhook_deliveries(endpoint_id: str) -> Reply:
+@described(TAG, {200: DeliveryPage}, errors=(400, 404), query=ListQuery)
+def webhook_deliveries(endpoint_id: str, query: ListQuery) -> Reply:
+    """The endpoint's deliveries with their attempts, newest first."""
     session = get_session()
     endpoint = operations.endpoint_of(session, api_user(), endpoint_id)
-    query = operations.deliveries_of(session, endpoint)
-    page = page_of(session, query, WebhookDelivery, list_args(request.args))
+    found = operations.deliveries_of(session, endpoint)
+    page = page_of(session, found, WebhookDelivery, list_args(query))
     return jsonify(
         {"items": [delivery_json(item) for item in page.items], "next_cursor": page.next_cursor}
     )

@@ -22,31 +22,41 @@ from portal import clock
 from portal.db import row_id
 from portal.errors import Forbidden, NotFound, ValidationFailed
 from portal.i18n import _l
-from portal.models import User, WebhookDelivery, WebhookEndpoint
+from portal.models import Subscription, User, WebhookDelivery, WebhookEndpoint
 
-# `subscription.updated` (DESIGN §8) is not told yet: refused until it is, rather than
-# accepted and never sent.
 EVENTS = (
     "request.updated",
     "invoice.created",
     "payment.succeeded",
     "payment.failed",
+    "subscription.updated",
 )
 MAX_ENDPOINTS = 10
 
 
-def _contact_account(user: User) -> int:
+def contact_account(user: User) -> int:
     if not user.is_billing_contact or user.account_id is None:
         raise Forbidden(str(_l("Only the account's billing contact can manage webhooks.")))
     return user.account_id
 
 
 def check_url(url: object, development: bool) -> str:
-    """The endpoint's URL, or a 400: https outside development, never an address of ours or of
-    a private network (the portal would call into its own network); in development
-    http://127.0.0.1 works, so a receiver on the same machine can be tried."""
+    """The endpoint's URL, or a 400 (see `address_to_call`)."""
+    if not isinstance(url, str):
+        message = str(_l("An https URL of a public host (http://127.0.0.1 too, in development)."))
+        raise ValidationFailed(message, {"url": message})
+    address_to_call(url, development)
+    return url.strip()
+
+
+def address_to_call(url: str, development: bool) -> str:
+    """The one address a call to `url` may go to, or a 400: https outside development, never
+    an address of ours or of a private network (the portal would call into its own network); in
+    development http://127.0.0.1 works, so a receiver on the same machine can be tried. Asked at
+    registration and again at each delivery, which then connects to this very address: a name
+    that resolves elsewhere later (DNS rebinding) does not take a delivery inside."""
     message = str(_l("An https URL of a public host (http://127.0.0.1 too, in development)."))
-    if not isinstance(url, str) or len(url) > 500:
+    if len(url) > 500:
         raise ValidationFailed(message, {"url": message})
     parts = urlsplit(url.strip())
     if not parts.hostname or parts.username or parts.password:
@@ -56,24 +66,23 @@ def check_url(url: object, development: bool) -> str:
         and parts.scheme in ("http", "https")
         and parts.hostname in ("127.0.0.1", "localhost")
     ):
-        return url.strip()
+        return "127.0.0.1"
     if parts.scheme != "https":
         raise ValidationFailed(message, {"url": message})
     try:
         found = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
-    except (OSError, UnicodeError):
+    except (OSError, UnicodeError, ValueError):
         raise ValidationFailed(message, {"url": message}) from None
-    for address in found:
-        ip = ipaddress.ip_address(str(address).split("%")[0])
-        if not ip.is_global:
-            raise ValidationFailed(message, {"url": message})
-    return url.strip()
+    addresses = sorted(str(address).split("%")[0] for address in found)
+    if not addresses or not all(ipaddress.ip_address(a).is_global for a in addresses):
+        raise ValidationFailed(message, {"url": message})
+    return addresses[0]
 
 
 def register(
     session: orm.Session, user: User, url: object, events: object, development: bool
 ) -> WebhookEndpoint:
-    account_id = _contact_account(user)
+    account_id = contact_account(user)
     checked = check_url(url, development)
     if (
         not isinstance(events, list)
@@ -100,7 +109,7 @@ def register(
 
 
 def endpoints_of(session: orm.Session, user: User) -> list[WebhookEndpoint]:
-    account_id = _contact_account(user)
+    account_id = contact_account(user)
     return list(
         session.scalars(
             sa.select(WebhookEndpoint)
@@ -112,7 +121,7 @@ def endpoints_of(session: orm.Session, user: User) -> list[WebhookEndpoint]:
 
 def endpoint_of(session: orm.Session, user: User, endpoint_id: Any) -> WebhookEndpoint:
     found = session.get(WebhookEndpoint, row_id(endpoint_id) or 0)
-    if found is None or found.account_id != _contact_account(user):
+    if found is None or found.account_id != contact_account(user):
         raise NotFound(str(_l("No such webhook endpoint.")))
     return found
 
@@ -180,3 +189,58 @@ def signature(secret: str, body: bytes, timestamp: int) -> str:
 
 def body_of(delivery: WebhookDelivery) -> bytes:
     return json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
+
+
+# What an integrator follows of a subscription; a write that changes none of these (its
+# updated_at alone) tells nothing.
+TOLD_OF_SUBSCRIPTIONS = (
+    "plan_id",
+    "seats",
+    "period",
+    "next_period",
+    "status",
+    "next_billing_date",
+)
+
+
+@sa.event.listens_for(orm.Session, "after_flush")
+def _note_changed_subscriptions(session: orm.Session, _context: Any) -> None:
+    """Every writer of subscriptions (the billing centre, renewals, an approved request)
+    flushes through here: what they changed is told in their own transaction."""
+    changed = [
+        item
+        for item in (*session.new, *session.dirty)
+        if isinstance(item, Subscription)
+        and (
+            item in session.new
+            or any(
+                sa.inspect(item).attrs[name].history.has_changes() for name in TOLD_OF_SUBSCRIPTIONS
+            )
+        )
+    ]
+    if changed:
+        session.info.setdefault("subscriptions_to_tell", []).extend(changed)
+
+
+@sa.event.listens_for(orm.Session, "after_flush_postexec")
+def _tell_changed_subscriptions(session: orm.Session, _context: Any) -> None:
+    # Added here, the deliveries go in the flush that commit makes next.
+    for subscription in dict.fromkeys(session.info.pop("subscriptions_to_tell", [])):
+        emit(
+            session,
+            subscription.account_id,
+            "subscription.updated",
+            subscription_data(subscription),
+        )
+
+
+def subscription_data(subscription: Subscription) -> dict[str, Any]:
+    return {
+        "id": subscription.id,
+        "status": subscription.status,
+        "plan": subscription.plan.name,
+        "seats": subscription.seats,
+        "period": subscription.period,
+        "next_period": subscription.next_period or subscription.period,
+        "next_billing_date": subscription.next_billing_date.isoformat(),
+    }

@@ -83,7 +83,8 @@ def test_bulk_approval_through_the_api(
         )
     for bad in ({}, {"ids": []}, {"ids": ["x"]}, {"ids": [2**70]}, {"ids": list(range(1, 102))}):
         refused = client.post("/api/v1/tasks/bulk-approve", json=bad, headers=tess)
-        assert refused.status_code == 400 and list(refused.json["fields"]) == ["ids"], bad
+        named = {field.split(".")[0] for field in refused.json["fields"]}  # ids or ids.0
+        assert refused.status_code == 400 and named == {"ids"}, bad
     assert (
         client.post("/api/v1/tasks/bulk-approve", json={"ids": forms}, headers=alice).status_code
         == 403
