@@ -30,10 +30,11 @@ from portal.accounts.throttle import Throttled, sign_in
 from portal.billing_requests.queries import pending_requests_of_account
 from portal.errors import NotFound, ValidationFailed
 from portal.i18n import _
-from portal.models import Account, ApiToken, User
+from portal.models import Account, ApiToken, User, UserSession
 from portal.web.api_support import Reply, api_user, bp, token_required
 from portal.web.extensions import get_session, get_settings
 from portal.web.openapi import described
+from portal.web.paging import ListQuery, list_args, page_of
 
 TAG = "Accounts"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -185,12 +186,14 @@ def invoice_recipients(json: InvoiceRecipientsBody) -> Reply:
 
 @bp.get("/tokens")
 @token_required
-@described(TAG, {200: TokenList})
-def tokens() -> Reply:
+@described(TAG, {200: TokenList}, errors=(400,), query=ListQuery)
+def tokens(query: ListQuery) -> Reply:
     """The caller's live tokens and, for a billing contact, the account's service tokens."""
-    session, user = get_session(), api_user()
-    held = sessions.tokens_of(session, user) + service_tokens.service_tokens_of(session, user)
-    return jsonify({"items": [_token_json(token) for token in held]})
+    held = service_tokens.held_tokens_query(api_user())
+    page = page_of(get_session(), held, ApiToken, list_args(query))
+    return jsonify(
+        {"items": [_token_json(token) for token in page.items], "next_cursor": page.next_cursor}
+    )
 
 
 def _token_json(token: ApiToken) -> dict[str, Any]:
@@ -233,24 +236,22 @@ def revoke_token(token_id: str) -> Reply:
 
 @bp.get("/sessions")
 @token_required
-@described(TAG, {200: SessionList})
-def browser_sessions() -> Reply:
-    """The caller's browsers signed in to the portal, last seen first."""
-    held = sessions.sessions_of(get_session(), api_user())
-    return jsonify(
+@described(TAG, {200: SessionList}, errors=(400,), query=ListQuery)
+def browser_sessions(query: ListQuery) -> Reply:
+    """The caller's browsers signed in to the portal, newest first."""
+    held = sessions.sessions_query(api_user())
+    page = page_of(get_session(), held, UserSession, list_args(query))
+    items = [
         {
-            "items": [
-                {
-                    "id": item.id,
-                    "user_agent": item.user_agent,
-                    "address": item.address,
-                    "created_at": item.created_at.isoformat(),
-                    "last_seen_at": item.last_seen_at.isoformat(),
-                }
-                for item in held
-            ]
+            "id": item.id,
+            "user_agent": item.user_agent,
+            "address": item.address,
+            "created_at": item.created_at.isoformat(),
+            "last_seen_at": item.last_seen_at.isoformat(),
         }
-    )
+        for item in page.items
+    ]
+    return jsonify({"items": items, "next_cursor": page.next_cursor})
 
 
 @bp.delete("/sessions/<session_id>")

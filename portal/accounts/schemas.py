@@ -57,6 +57,7 @@ class TokenReply(Reply):
 
 class TokenList(Reply):
     items: list[TokenReply]
+    next_cursor: str | None
 
 
 class NewToken(Reply):
@@ -125,6 +126,7 @@ class SessionReply(Reply):
 
 class SessionList(Reply):
     items: list[SessionReply]
+    next_cursor: str | None
 
 
 class PasswordResetBody(Body):

@@ -17,6 +17,7 @@ from sqlalchemy import orm
 
 from portal import clock
 from portal.accounts.security import token_digest
+from portal.accounts.sessions import personal_tokens
 from portal.errors import Forbidden, ValidationFailed
 from portal.i18n import _l
 from portal.models import ApiToken, User
@@ -114,13 +115,11 @@ def create_service_token(
     return row, secret
 
 
-def service_tokens_of(session: orm.Session, user: User) -> list[ApiToken]:
-    if not user.is_billing_contact or user.account_id is None:
-        return []
-    return list(
-        session.scalars(
-            sa.select(ApiToken)
-            .where(ApiToken.account_id == user.account_id, ApiToken.revoked_at.is_(None))
-            .order_by(ApiToken.created_at.desc())
-        )
-    )
+def held_tokens_query(user: User) -> sa.Select[ApiToken]:
+    """What the user holds: their own live tokens and, for a billing contact, the account's
+    service tokens."""
+    held = personal_tokens(user)
+    if user.is_billing_contact and user.account_id is not None:
+        service = sa.and_(ApiToken.account_id == user.account_id, ApiToken.revoked_at.is_(None))
+        held = sa.or_(held, service)
+    return sa.select(ApiToken).where(held)

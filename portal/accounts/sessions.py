@@ -64,33 +64,35 @@ def end_session(session: orm.Session, key: str) -> None:
     )
 
 
-def sessions_of(session: orm.Session, user: User) -> list[UserSession]:
-    since = clock.now() - IDLE_LIFETIME
-    return list(
-        session.scalars(
-            sa.select(UserSession)
-            .where(
-                UserSession.user_id == user.id,
-                UserSession.ended_at.is_(None),
-                UserSession.last_seen_at >= since,
-            )
-            .order_by(UserSession.last_seen_at.desc())
+def sessions_query(user: User) -> sa.Select[UserSession]:
+    """The user's live browser sessions, last seen first."""
+    return (
+        sa.select(UserSession)
+        .where(
+            UserSession.user_id == user.id,
+            UserSession.ended_at.is_(None),
+            UserSession.last_seen_at >= clock.now() - IDLE_LIFETIME,
         )
+        .order_by(UserSession.last_seen_at.desc())
+    )
+
+
+def sessions_of(session: orm.Session, user: User) -> list[UserSession]:
+    return list(session.scalars(sessions_query(user)))
+
+
+def personal_tokens(user: User) -> sa.ColumnElement[bool]:
+    """The user's own live tokens (from signing in)."""
+    return sa.and_(
+        ApiToken.user_id == user.id,
+        ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > clock.now(),
     )
 
 
 def tokens_of(session: orm.Session, user: User) -> list[ApiToken]:
-    return list(
-        session.scalars(
-            sa.select(ApiToken)
-            .where(
-                ApiToken.user_id == user.id,
-                ApiToken.revoked_at.is_(None),
-                ApiToken.expires_at > clock.now(),
-            )
-            .order_by(ApiToken.created_at.desc())
-        )
-    )
+    query = sa.select(ApiToken).where(personal_tokens(user)).order_by(ApiToken.created_at.desc())
+    return list(session.scalars(query))
 
 
 def end_session_of(session: orm.Session, user: User, session_id: object) -> None:

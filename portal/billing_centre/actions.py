@@ -65,14 +65,14 @@ def invoice_json(invoice: Invoice, lines: bool = False) -> dict[str, Any]:
     return body
 
 
-def payment_json(payment: Payment, invoice_number: str | None) -> dict[str, Any]:
+def payment_json(payment: Payment) -> dict[str, Any]:
     return {
         "id": payment.id,
         "kind": payment.kind,
         "amount": str(payment.amount),
         "currency": payment.currency,
         "status": payment.status,
-        "invoice_number": invoice_number,
+        "invoice_number": payment.invoice.number if payment.invoice else None,
         "created_at": payment.created_at.isoformat(),
     }
 

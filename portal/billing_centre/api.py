@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from portal.billing_centre import actions, cards, sandbox, writes
 from portal.billing_centre import operations as billing
-from portal.billing_centre.invoices import get_invoice, invoices_query, payments_of
+from portal.billing_centre.invoices import get_invoice, invoices_query, payments_query
 from portal.billing_centre.payments import PaymentProcessor, SandboxProcessor
 from portal.billing_centre.schemas import (
     AddSubscriptionBody,
@@ -42,11 +42,11 @@ from portal.billing_requests.submit import submit_request
 from portal.documents.views import send_document
 from portal.errors import NotFound
 from portal.i18n import _
-from portal.models import Account, Invoice, User
+from portal.models import Account, Invoice, Payment, Subscription, User
 from portal.web.api_support import Reply, api_user, listed_account_id, token_required
 from portal.web.extensions import get_bridge, get_session, get_settings
 from portal.web.openapi import described
-from portal.web.paging import list_args, page_of
+from portal.web.paging import ListQuery, list_args, page_of
 from workflows.lifecycle import RequestType
 
 bp = Blueprint("billing_api", __name__, url_prefix="/api/v1")
@@ -112,11 +112,18 @@ ASKED = {202: RequestReply}
 
 @bp.get("/subscriptions")
 @token_required
-@described(TAG, {200: SubscriptionList})
-def subscriptions() -> Reply:
-    """The account's subscriptions (billing contacts)."""
-    items = billing.subscriptions_of(get_session(), api_user())
-    return jsonify({"items": [actions.subscription_json(item) for item in items]})
+@described(TAG, {200: SubscriptionList}, errors=(400,), query=ListQuery)
+def subscriptions(query: ListQuery) -> Reply:
+    """The account's subscriptions (billing contacts), oldest first."""
+    session = get_session()
+    found = billing.subscriptions_query(session, api_user())
+    page = page_of(session, found, Subscription, list_args(query), oldest_first=True)
+    return jsonify(
+        {
+            "items": [actions.subscription_json(item) for item in page.items],
+            "next_cursor": page.next_cursor,
+        }
+    )
 
 
 @bp.post("/subscriptions")
@@ -338,15 +345,15 @@ def balance() -> Reply:
 
 @bp.get("/payments")
 @token_required
-@described(TAG, {200: PaymentList})
-def payments() -> Reply:
+@described(TAG, {200: PaymentList}, errors=(400,), query=ListQuery)
+def payments(query: ListQuery) -> Reply:
     """Every call to the payment processor (charges, refunds, declines), newest first."""
+    found = payments_query(api_user())
+    page = page_of(get_session(), found, Payment, list_args(query))
     return jsonify(
         {
-            "items": [
-                actions.payment_json(payment, number)
-                for payment, number in payments_of(get_session(), api_user())
-            ]
+            "items": [actions.payment_json(payment) for payment in page.items],
+            "next_cursor": page.next_cursor,
         }
     )
 

@@ -65,13 +65,16 @@ def invoice_years(session: orm.Session, user: User) -> list[int]:
     return sorted({day.year for day in issued}, reverse=True)
 
 
-def payments_of(session: orm.Session, user: User) -> list[tuple[Payment, str | None]]:
-    """Every call to the payment processor for the account, newest first, with the number of
-    the invoice it paid (none for a decline)."""
-    query = (
-        sa.select(Payment, Invoice.number)
-        .outerjoin(Invoice, Invoice.id == Payment.invoice_id)
+def payments_query(user: User) -> sa.Select[Payment]:
+    """Every call to the payment processor for the account, newest first, with the invoice it
+    paid (none for a decline)."""
+    return (
+        sa.select(Payment)
         .where(Payment.account_id == _billing_account_id(user))
+        .options(orm.joinedload(Payment.invoice))
         .order_by(Payment.created_at.desc(), Payment.id.desc())
     )
-    return [(payment, number) for payment, number in session.execute(query)]
+
+
+def payments_of(session: orm.Session, user: User) -> list[Payment]:
+    return list(session.scalars(payments_query(user)))

@@ -58,14 +58,18 @@ def account_of(session: orm.Session, user: User) -> Account:
     return account
 
 
-def subscriptions_of(session: orm.Session, user: User) -> list[Subscription]:
+def subscriptions_query(session: orm.Session, user: User) -> sa.Select[Subscription]:
     account = account_of(session, user)
-    query = (
+    return (
         sa.select(Subscription)
         .where(Subscription.account_id == account.id)
+        .options(orm.joinedload(Subscription.plan))
         .order_by(Subscription.id)
     )
-    return list(session.scalars(query.options(orm.joinedload(Subscription.plan))))
+
+
+def subscriptions_of(session: orm.Session, user: User) -> list[Subscription]:
+    return list(session.scalars(subscriptions_query(session, user)))
 
 
 def get_subscription(session: orm.Session, user: User, subscription_id: Any) -> Subscription:

@@ -108,6 +108,7 @@ class SubscriptionReply(Reply):
 
 class SubscriptionList(Reply):
     items: list[SubscriptionReply]
+    next_cursor: str | None
 
 
 class PreviewReply(Reply):
@@ -177,6 +178,7 @@ class PaymentReply(Reply):
 
 class PaymentList(Reply):
     items: list[PaymentReply]
+    next_cursor: str | None
 
 
 class ClockReply(Reply):

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal import clock
 from portal.db import Base
 from portal.models.types import Money, UtcDateTime
+
+if TYPE_CHECKING:
+    from portal.models.billing import Invoice
 
 
 class BalanceTransaction(Base):
@@ -46,6 +50,8 @@ class Payment(Base):
     decline_code: Mapped[str] = mapped_column(sa.String(40), default="")
     reference: Mapped[str] = mapped_column(sa.String(60), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+    invoice: Mapped[Invoice | None] = orm.relationship()
 
 
 class IdempotencyKey(Base):

@@ -69,21 +69,20 @@ def page_of(
     args: ListArgs,
     oldest_first: bool = False,
 ) -> Page[T]:
-    """One page of `query` (rows of `model`, which has `id` and `updated_at`); by id, newest
-    first unless `oldest_first` (a short list read in its own order: purchase orders)."""
-    if args.updated_since is not None and not hasattr(model, "updated_at"):
-        message = str(_l("This list does not take updated_since."))
-        raise ValidationFailed(message, {"updated_since": message})
+    """One page of `query` (rows of `model`, which has `id`, and `updated_at` or, for rows
+    never changed once written, `created_at`); by id, newest first unless `oldest_first` (a
+    short list read in its own order: purchase orders)."""
+    written = model.updated_at if hasattr(model, "updated_at") else model.created_at
     if args.updated_since is not None:
-        query = query.where(model.updated_at >= args.updated_since)
+        query = query.where(written >= args.updated_since)
         if args.after_id is not None and args.after_updated is not None:
             query = query.where(
                 sa.or_(
-                    model.updated_at > args.after_updated,
-                    sa.and_(model.updated_at == args.after_updated, model.id > args.after_id),
+                    written > args.after_updated,
+                    sa.and_(written == args.after_updated, model.id > args.after_id),
                 )
             )
-        query = query.order_by(None).order_by(model.updated_at, model.id)
+        query = query.order_by(None).order_by(written, model.id)
     elif oldest_first:
         if args.after_id is not None:
             query = query.where(model.id > args.after_id)
@@ -109,7 +108,8 @@ def _moment(raw: str, field: str) -> datetime:
 
 
 def _encode(row: Any, by_update: bool) -> str:
-    key: list[Any] = [row.id, row.updated_at.isoformat() if by_update else None]
+    written = row.updated_at if hasattr(row, "updated_at") else row.created_at
+    key: list[Any] = [row.id, written.isoformat() if by_update else None]
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 

@@ -69,11 +69,14 @@ def register_webhook(json: WebhookBody) -> Reply:
 
 @bp.get("/webhooks")
 @token_required
-@described(TAG, {200: EndpointList})
-def webhooks() -> Reply:
+@described(TAG, {200: EndpointList}, errors=(400,), query=ListQuery)
+def webhooks(query: ListQuery) -> Reply:
     """The account's endpoints, oldest first."""
-    found = operations.endpoints_of(get_session(), api_user())
-    return jsonify({"items": [endpoint_json(endpoint) for endpoint in found]})
+    found = operations.endpoints_query(api_user())
+    page = page_of(get_session(), found, WebhookEndpoint, list_args(query), oldest_first=True)
+    return jsonify(
+        {"items": [endpoint_json(item) for item in page.items], "next_cursor": page.next_cursor}
+    )
 
 
 @bp.patch("/webhooks/<endpoint_id>")

@@ -108,15 +108,8 @@ def register(
     return endpoint
 
 
-def endpoints_of(session: orm.Session, user: User) -> list[WebhookEndpoint]:
-    account_id = contact_account(user)
-    return list(
-        session.scalars(
-            sa.select(WebhookEndpoint)
-            .where(WebhookEndpoint.account_id == account_id)
-            .order_by(WebhookEndpoint.id)
-        )
-    )
+def endpoints_query(user: User) -> sa.Select[WebhookEndpoint]:
+    return sa.select(WebhookEndpoint).where(WebhookEndpoint.account_id == contact_account(user))
 
 
 def endpoint_of(session: orm.Session, user: User, endpoint_id: Any) -> WebhookEndpoint:

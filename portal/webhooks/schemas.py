@@ -40,6 +40,7 @@ class NewEndpoint(EndpointReply):
 
 class EndpointList(Reply):
     items: list[EndpointReply]
+    next_cursor: str | None
 
 
 class DeliveryReply(Reply):

@@ -4,6 +4,7 @@ nothing is shown twice, and a bad limit, cursor or moment is a 400 naming it."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,8 +13,9 @@ from flask.testing import FlaskClient
 
 from portal import clock
 from portal.db import Database
-from portal.models import Account, BillingRequest, Invoice, PurchaseOrder
-from tests.support import api_token
+from portal.models import Account, BillingRequest, Invoice, Payment, PurchaseOrder
+from tests.security.gates import TESS
+from tests.support import api_token, login
 
 ALICE, ACME = "alice@acme.example", "Acme Corporation"
 
@@ -163,3 +165,44 @@ def test_technicians_read_an_accounts_lists_by_naming_it(
         # A contact's `account` is her own, whatever she names.
         other = client.get(f"{url}?account={acme + 1}", headers=alice).json["items"]
         assert [item["id"] for item in other] == [item["id"] for item in hers]
+
+
+LISTS = [
+    "/api/v1/subscriptions",
+    "/api/v1/payments",
+    "/api/v1/tokens",
+    "/api/v1/sessions",
+    "/api/v1/webhooks",
+    "/api/v1/tasks",
+]
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_every_other_list_pages_with_a_cursor(
+    client: FlaskClient, database: Database, demo: None, url: str
+) -> None:
+    """The short lists page too, one item at a time: the same items as one page, each once."""
+    alice = api_token(client, ALICE)
+    for _ in range(2):
+        api_token(client, ALICE)  # more tokens
+    for port in (9, 10):
+        webhook = {"url": f"http://127.0.0.1:{port}/hooks", "events": ["request.updated"]}
+        assert client.post("/api/v1/webhooks", json=webhook, headers=alice).status_code == 201
+    add_requests(database, 3)
+    with database.session() as session:
+        acme = session.scalar(sa.select(Account).where(Account.name == ACME))
+        assert acme is not None
+        session.add_all(
+            Payment(account_id=acme.id, amount=Decimal(n), currency="USD", status="succeeded")
+            for n in (1, 2, 3)
+        )
+    for _browser in range(2):
+        login(client.application.test_client(), ALICE)
+    headers = api_token(client, TESS) if url == "/api/v1/tasks" else alice
+    whole = client.get(f"{url}?limit=200", headers=headers).json
+    assert whole["items"] and whole["next_cursor"] is None, whole
+    one_by_one = [ids[0] for ids in every_page(client, f"{url}?limit=1", headers)]
+    assert one_by_one == [item["id"] for item in whole["items"]]
+    since = client.get(f"{url}?updated_since=2000-01-01T00:00:00Z", headers=headers)
+    assert since.status_code == 200, since.json
+    assert sorted(item["id"] for item in since.json["items"]) == sorted(one_by_one)
