@@ -72,7 +72,14 @@ def _token_if_sent(view: F) -> F:
 
 @bp.post("/tokens")
 @_token_if_sent
-@described(TAG, {201: NewToken}, errors=(400, 401, 403, 429), json=TokenBody, public=True)
+@described(
+    TAG,
+    {201: NewToken},
+    errors=(400, 401, 403, 429),
+    json=TokenBody,
+    public=True,
+    bearer_optional=True,
+)
 def create_token(json: TokenBody) -> Reply:
     """Sign in for a person's token, or make a service token with a billing contact's token."""
     if request.headers.get("Authorization"):

@@ -122,6 +122,7 @@ def described(
     json: type[BaseModel] | None = None,
     form: type[BaseModel] | None = None,
     public: bool = False,
+    bearer_optional: bool = False,
     gate: Callable[..., object] | None = None,
 ) -> Callable[[F], F]:
     """An endpoint's entry in the document, and the validation of its query and body (the
@@ -137,7 +138,8 @@ def described(
         form=form,
         resp=Response(**codes),
         tags=[tag],
-        security={} if public else None,
+        # Public: no token; optional: no token, or a bearer one (it then changes the answer).
+        security=[{}, {"bearer": []}] if bearer_optional else {} if public else None,
     )
 
     def decorate(view: F) -> F:
