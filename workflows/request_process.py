@@ -322,12 +322,27 @@ class RequestProcess:
             "notice-with-projection"
         )
         notice = QueueNotificationInput(self._input.request_id, event, note=note)
-        await workflow.execute_activity(
-            PROJECT_REQUEST,
-            dataclasses.replace(snapshot, notice=notice if together else None),
-            start_to_close_timeout=SHORT_TIMEOUT,
-            retry_policy=RETRY_QUICKLY,
-        )
+        projected = dataclasses.replace(snapshot, notice=notice if together else None)
+        # Since this patch the projection is a local activity: written by this worker within
+        # the workflow task, with no trip through the server's task queue (issue 16). A worker
+        # that dies before the task completes runs it again on the next worker; the projection
+        # is version-checked and its mail deduplicated, so nothing is written twice, and an
+        # Update still answers only once the pages show its result. Deprecate once no request
+        # started before 2026-12-07 can be running; remove the `else` branch with it.
+        if workflow.patched("projection-as-local-activity"):
+            await workflow.execute_local_activity(
+                PROJECT_REQUEST,
+                projected,
+                start_to_close_timeout=SHORT_TIMEOUT,
+                retry_policy=RETRY_QUICKLY,
+            )
+        else:
+            await workflow.execute_activity(
+                PROJECT_REQUEST,
+                projected,
+                start_to_close_timeout=SHORT_TIMEOUT,
+                retry_policy=RETRY_QUICKLY,
+            )
         if not together:
             await workflow.execute_activity(
                 QUEUE_NOTIFICATION,

@@ -15,7 +15,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from portal.db import Database
-from portal.demo import DEMO_PASSWORD
+from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRETS, demo_code
 from workflows.messages import RequestSnapshot, workflow_id_for
 from workflows.request_workflow import RequestWorkflow
 
@@ -43,6 +43,8 @@ class Api:
     def _headers(self, email: str) -> dict[str, str]:
         if email not in self.tokens:
             body = {"email": email, "password": DEMO_PASSWORD}
+            if email in DEMO_TOTP_SECRETS:  # staff sign in in two steps
+                body["code"] = demo_code(email)
             self.tokens[email] = self._call("POST", "", "/api/v1/tokens", body, 201)["token"]
         return {"Authorization": f"Bearer {self.tokens[email]}"}
 

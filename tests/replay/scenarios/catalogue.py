@@ -19,8 +19,10 @@ from tests.replay.scenarios.other_request_types import (
 from tests.replay.scenarios.po_edits import (
     po_edit_cancelled,
     po_edit_completed,
+    po_edit_completed_local_projection,
     po_edit_failed_retried,
     po_edit_info,
+    po_edit_info_local_projection,
     po_edit_open,
     po_edit_reassigned,
     po_edit_rejected,
@@ -69,6 +71,26 @@ SCENARIOS = (
         {
             "po_edit_info_requested_provided_approved": (
                 "po_edit: request_info, the contact's provide_info, approved: completed"
+            )
+        },
+    ),
+    Scenario(
+        "po_edit_completed_local_projection",
+        False,
+        po_edit_completed_local_projection,
+        {
+            "po_edit_approved_completed_local_projection": (
+                "po_edit approved and applied, each step projected by a local activity"
+            )
+        },
+    ),
+    Scenario(
+        "po_edit_info_local_projection",
+        False,
+        po_edit_info_local_projection,
+        {
+            "po_edit_info_answered_local_projection": (
+                "po_edit question and answer, then approved, projected by local activities"
             )
         },
     ),

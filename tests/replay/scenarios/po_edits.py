@@ -117,3 +117,22 @@ async def po_edit_failed_retried(run: Run) -> None:
     await run.task(TESS, request_id, "retry")
     await closed(run.request(request_id), "completed")
     await run.save("po_edit_failed_retried_completed", run.request(request_id))
+
+
+async def po_edit_completed_local_projection(run: Run) -> None:
+    """The projection as a local activity (patch `projection-as-local-activity`)."""
+    request_id = await po_edit(run, "Deliver to the Nantes office")
+    await run.claimed_and_approved(TESS, request_id, comment="Matches the contract")
+    await closed(run.request(request_id), "completed")
+    await run.save("po_edit_approved_completed_local_projection", run.request(request_id))
+
+
+async def po_edit_info_local_projection(run: Run) -> None:
+    """A question and its answer, each projected by a local activity."""
+    request_id = await po_edit(run, "Deliver to the other office")
+    await run.task(TESS, request_id, "claim")
+    await run.task(TESS, request_id, "request-info", question="Which office?")
+    await run.customer(ALICE, request_id, "provide-info", message="Lille, 1 rue Nationale")
+    await run.task(TESS, request_id, "approve", comment="Thanks")
+    await closed(run.request(request_id), "completed")
+    await run.save("po_edit_info_answered_local_projection", run.request(request_id))
