@@ -31,10 +31,14 @@ async def po_edit(run: Run, notes: str, api: Api | None = None) -> int:
 
 
 async def po_edit_completed(run: Run) -> None:
-    request_id = await po_edit(run, "Deliver to the Lyon office")
+    await _approved(run, "Deliver to the Lyon office", "po_edit_approved_completed")
+
+
+async def _approved(run: Run, notes: str, file: str) -> None:
+    request_id = await po_edit(run, notes)
     await run.claimed_and_approved(TESS, request_id, comment="Matches the contract")
     await closed(run.request(request_id), "completed")
-    await run.save("po_edit_approved_completed", run.request(request_id))
+    await run.save(file, run.request(request_id))
 
 
 async def po_edit_rejected(run: Run) -> None:
@@ -46,13 +50,17 @@ async def po_edit_rejected(run: Run) -> None:
 
 
 async def po_edit_info(run: Run) -> None:
+    await _answered(run, "Lyon, 5 place Bellecour", "po_edit_info_requested_provided_approved")
+
+
+async def _answered(run: Run, answer: str, file: str) -> None:
     request_id = await po_edit(run, "Deliver to the new office")
     await run.task(TESS, request_id, "claim")
     await run.task(TESS, request_id, "request-info", question="Which office?")
-    await run.customer(ALICE, request_id, "provide-info", message="Lyon, 5 place Bellecour")
+    await run.customer(ALICE, request_id, "provide-info", message=answer)
     await run.task(TESS, request_id, "approve", comment="Thanks")
     await closed(run.request(request_id), "completed")
-    await run.save("po_edit_info_requested_provided_approved", run.request(request_id))
+    await run.save(file, run.request(request_id))
 
 
 async def po_edit_cancelled(run: Run) -> None:
@@ -121,18 +129,11 @@ async def po_edit_failed_retried(run: Run) -> None:
 
 async def po_edit_completed_local_projection(run: Run) -> None:
     """The projection as a local activity (patch `projection-as-local-activity`)."""
-    request_id = await po_edit(run, "Deliver to the Nantes office")
-    await run.claimed_and_approved(TESS, request_id, comment="Matches the contract")
-    await closed(run.request(request_id), "completed")
-    await run.save("po_edit_approved_completed_local_projection", run.request(request_id))
+    await _approved(
+        run, "Deliver to the Nantes office", "po_edit_approved_completed_local_projection"
+    )
 
 
 async def po_edit_info_local_projection(run: Run) -> None:
     """A question and its answer, each projected by a local activity."""
-    request_id = await po_edit(run, "Deliver to the other office")
-    await run.task(TESS, request_id, "claim")
-    await run.task(TESS, request_id, "request-info", question="Which office?")
-    await run.customer(ALICE, request_id, "provide-info", message="Lille, 1 rue Nationale")
-    await run.task(TESS, request_id, "approve", comment="Thanks")
-    await closed(run.request(request_id), "completed")
-    await run.save("po_edit_info_answered_local_projection", run.request(request_id))
+    await _answered(run, "Lille, 1 rue Nationale", "po_edit_info_answered_local_projection")
