@@ -72,6 +72,7 @@ clean:
 bench: install
 	$(PY) -m bench.lifecycle
 	$(PY) -m bench.pages
+	$(PY) -m bench.memory
 
 # Records tests/replay/*.json again from real runs (after adding a workflow path; see tests/replay/README.md).
 record-histories: install

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from portal import clock
 from portal.db import Database
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRETS, demo_code, seed_demo
@@ -45,15 +47,24 @@ class Stack:
     database: Database
     data_dir: Path
     env: dict[str, str]
+    worker_pid: int
 
 
 @contextmanager
 def stack(
-    web_workers: int = 2, web_threads: int = 8, worker_concurrency: int = 10
+    web_workers: int = 2,
+    web_threads: int = 8,
+    worker_concurrency: int = 10,
+    database_url: str | None = None,
 ) -> Iterator[Stack]:
-    """The portal as it runs in production, on this machine, with the demo data."""
+    """The portal as it runs in production, on this machine, with the demo data (in SQLite
+    unless a database is named)."""
     data_dir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
-    database_url = os.environ.get("PORTAL_DATABASE_URL") or f"sqlite:///{data_dir / 'portal.db'}"
+    database_url = (
+        database_url
+        or os.environ.get("PORTAL_DATABASE_URL")
+        or f"sqlite:///{data_dir / 'portal.db'}"
+    )
     temporal_port, web_port = free_port(), free_port()
     temporal = start_temporal(temporal_port, None, None, data_dir / "temporal.log")
     upgrade(database_url)
@@ -100,6 +111,7 @@ def stack(
             database,
             data_dir,
             env,
+            worker.pid,
         )
     finally:
         for process in (web, worker, temporal):
@@ -110,6 +122,18 @@ def stack(
             except subprocess.TimeoutExpired:
                 process.kill()
         database.dispose()
+
+
+def fresh_postgres(url: str) -> str:
+    """`url`'s database dropped and made again, empty (a benchmark's own, never the tests')."""
+    name = sa.engine.make_url(url).database
+    assert name and name not in ("test", "postgres"), name
+    server = sa.create_engine(sa.engine.make_url(url).set(database="postgres"))
+    with server.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    server.dispose()
+    return url
 
 
 class Browser:
@@ -209,7 +233,7 @@ def write_results(name: str, results: dict[str, Any]) -> Path:
     return path
 
 
-def table(rows: list[tuple[str, ...]]) -> str:
+def table(rows: Sequence[tuple[str, ...]]) -> str:
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     lines = [
         " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))

@@ -166,13 +166,21 @@ def dev(web_port: int, temporal_port: int, ui_port: int, data_dir: Path, no_demo
         env["PORTAL_METRICS_TOKEN"] = _dev_secret(data_dir, "metrics_token")
     os.environ.update(env)
     settings = _settings()
-    # A service manager's SIGTERM stops the children as Ctrl-C does.
+    # Ctrl-C reaches this process alone (the children have sessions of their own), which stops
+    # them in order: no child sees it first and makes its stop look like a crash. Installed
+    # even when SIGINT came ignored (started in the background by a script); a service
+    # manager's SIGTERM does the same.
+    signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     children: list[subprocess.Popen[bytes]] = []
     try:
         children.append(
             start_temporal(
-                temporal_port, ui_port, data_dir / "temporal.db", data_dir / "temporal.log"
+                temporal_port,
+                ui_port,
+                data_dir / "temporal.db",
+                data_dir / "temporal.log",
+                own_session=True,
             )
         )
         upgrade(settings.database_url)
@@ -180,8 +188,8 @@ def dev(web_port: int, temporal_port: int, ui_port: int, data_dir: Path, no_demo
             with Database(settings.database_url).session() as session:
                 seed(session)
         portal = [sys.executable, "-m", "portal.cli"]
-        children.append(subprocess.Popen([*portal, "worker"], env=env))  # noqa: S603
-        children.append(subprocess.Popen([*portal, "web", "--port", str(web_port)], env=env))  # noqa: S603
+        for role in (["worker"], ["web", "--port", str(web_port)]):
+            children.append(subprocess.Popen([*portal, *role], env=env, start_new_session=True))  # noqa: S603
         wait_for_port(web_port)
         click.echo(f"\nPortal:       http://127.0.0.1:{web_port}")
         click.echo(f"Temporal UI:  http://127.0.0.1:{ui_port}")

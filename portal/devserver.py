@@ -47,9 +47,15 @@ def wait_for_port(port: int, timeout: float = 20.0, host: str = "127.0.0.1") -> 
 
 
 def start_temporal(
-    port: int, ui_port: int | None, db_file: Path | None, log_file: Path | None = None
+    port: int,
+    ui_port: int | None,
+    db_file: Path | None,
+    log_file: Path | None = None,
+    own_session: bool = False,
 ) -> subprocess.Popen[bytes]:
-    """Start `temporal server start-dev` on 127.0.0.1 with the portal's search attributes."""
+    """Start `temporal server start-dev` on 127.0.0.1 with the portal's search attributes;
+    `own_session`: out of the terminal's process group, so that Ctrl-C reaches only the parent,
+    which stops it in turn."""
     args = [temporal_binary(), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port)]
     args += ["--log-level", "warn", *dev_server_flags()]
     if db_file is not None:
@@ -59,7 +65,9 @@ def start_temporal(
     else:
         args += ["--ui-port", str(ui_port)]
     output = log_file.open("ab") if log_file else subprocess.DEVNULL
-    process = subprocess.Popen(args, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603
+    process = subprocess.Popen(  # noqa: S603
+        args, stdout=output, stderr=subprocess.STDOUT, start_new_session=own_session
+    )
     try:
         wait_for_port(port)
     except TimeoutError:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from portal.accounts.security import verify_password
 from portal.db import Database
 from portal.models import Account, User
+from tests.test_package import alive, descendants, distinct_free_ports, listening, wait_for_text
 
 
 def portal(
@@ -129,3 +132,45 @@ def test_dev_refuses_a_taken_port_in_one_line(tmp_path: Path, database_url: str)
     assert result.returncode != 0
     assert f"port {port} (web) is already in use" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("whole_group", [False, True], ids=["to-portal", "ctrl-c-to-the-group"])
+def test_dev_stops_on_sigint_even_started_with_it_ignored(
+    tmp_path: Path, database_url: str, whole_group: bool
+) -> None:
+    """Started in the background by a script (SIGINT ignored, as a shell does), and as Ctrl-C in
+    a terminal (the whole process group): everything stops, exit 0, no process or port left."""
+    web, temporal, ui = distinct_free_ports(3)
+    command = [str(Path(sys.executable).with_name("portal")), "dev", "--web-port", str(web)]
+    command += ["--temporal-port", str(temporal), "--ui-port", str(ui)]
+    command += ["--data-dir", str(tmp_path / "instance")]
+    out = tmp_path / "stdout.log"
+    env = {**os.environ, "PORTAL_DATABASE_URL": database_url}
+    with out.open("wb") as stdout:
+        dev = subprocess.Popen(
+            command,
+            env=env,
+            stdout=stdout,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        )
+    children: set[int] = set()
+    try:
+        wait_for_text(out, f"Portal:       http://127.0.0.1:{web}", dev, timeout=90)
+        children = descendants(dev.pid)
+        if whole_group:
+            os.killpg(dev.pid, signal.SIGINT)
+        else:
+            dev.send_signal(signal.SIGINT)
+        assert dev.wait(timeout=40) == 0, out.read_text()
+        assert "stopping" in out.read_text() and "a child process stopped" not in out.read_text()
+        assert not [pid for pid in children if alive(pid)]
+        assert not [port for port in (web, temporal, ui) if listening(port)]
+    finally:
+        if dev.poll() is None:
+            dev.kill()
+            dev.wait()
+        for pid in children:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
