@@ -10,7 +10,6 @@ from portal.db import MAX_ROW_ID
 
 # Ids are rows of our tables: positive and within what an id column holds (portal.db.row_id).
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
-Text = Annotated[str, Field(max_length=5000)]
 ShortText = Annotated[str, Field(max_length=200)]
 
 
@@ -35,12 +34,6 @@ class ErrorReply(Reply):
 class Person(Reply):
     id: int
     name: str
-
-
-class Done(Reply):
-    """A reply that only says it worked."""
-
-    ok: bool = True
 
 
 JsonObject = dict[str, Any]

@@ -8,11 +8,12 @@ as a page of ours: no script, nothing fetched from elsewhere."""
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request
 from pydantic import BaseModel, ValidationError
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecureType, SecuritySchemeData
@@ -177,6 +178,13 @@ def also_describe(models: tuple[type[BaseModel], ...], owner: str, field: str) -
 
 
 def document() -> dict[str, Any]:
+    """The document, with this server's address."""
+    return {**_described(), "servers": [{"url": request.host_url.rstrip("/")}]}
+
+
+@functools.cache
+def _described() -> dict[str, Any]:
+    # Written once per process: the routes and models do not change while it runs.
     spec: dict[str, Any] = copy.deepcopy(api_spec.spec)
     schemas = spec["components"]["schemas"]
     for models, owner, field in _described_only:
@@ -188,15 +196,7 @@ def document() -> dict[str, Any]:
             refs = [{"$ref": f"#/components/schemas/{model.__name__}"} for model in models]
             schemas[owner]["properties"][field]["anyOf"] = refs
     _link(spec)
-    spec["servers"] = [{"url": request.host_url.rstrip("/")}]
     return spec
-
-
-def spec_of(app: Flask) -> dict[str, Any]:
-    """The document outside a request (the CLI writes it to a file)."""
-    with app.test_request_context():
-        assert current_app
-        return document()
 
 
 # Where a client finds the id an operation's path takes: (method, path, status, JSON pointer).
