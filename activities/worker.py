@@ -15,6 +15,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.worker import PollerBehaviorAutoscaling, PollerBehaviorSimpleMaximum, Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.billing import SubscriptionActivities
 from activities.requests import RequestActivities
@@ -151,6 +152,16 @@ class SubscriptionFollower:
         asyncio.run_coroutine_threadsafe(followed, self.loop).result(30)
 
 
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox, with our own `workflows` package passed through: each new workflow would
+    otherwise import and compile its module afresh (a fifth of the worker's CPU per request,
+    issue 16's profile). The package holds only deterministic code and immutable module
+    values; the sandbox's runtime restrictions (no clock, no I/O) still apply to it."""
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows")
+    )
+
+
 def build_worker(
     client: Client,
     database: Database,
@@ -186,6 +197,7 @@ def build_worker(
             *subscriptions.all(),
             *WebhookActivities(database, settings.development).all(),
         ],
+        workflow_runner=workflow_runner(),
         activity_executor=ThreadPoolExecutor(max_concurrent_activities),
         max_concurrent_activities=max_concurrent_activities,
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,

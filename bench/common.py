@@ -48,6 +48,8 @@ class Stack:
     data_dir: Path
     env: dict[str, str]
     worker_pid: int
+    # The stack's processes by part, to tell where a run's CPU time went.
+    parts: dict[str, int]
 
 
 @contextmanager
@@ -112,6 +114,7 @@ def stack(
             data_dir,
             env,
             worker.pid,
+            {"Temporal server": temporal.pid, "portal web": web.pid, "portal worker": worker.pid},
         )
     finally:
         for process in (web, worker, temporal):
@@ -122,6 +125,52 @@ def stack(
             except subprocess.TimeoutExpired:
                 process.kill()
         database.dispose()
+
+
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of one process."""
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of a process, its living descendants and the children it has reaped."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(_stat(int(entry.name))[1])
+            except (OSError, IndexError):
+                continue
+    tree, grew = {pid}, True
+    while grew:
+        found = {child for child, parent in parents.items() if parent in tree} - tree
+        tree |= found
+        grew = bool(found)
+    total = 0.0
+    for member in tree:
+        try:
+            fields = _stat(member)
+        except OSError:
+            continue
+        total += sum(int(field) for field in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+@contextmanager
+def cpu_spent(parts: dict[str, int], into: dict[str, float]) -> Iterator[None]:
+    """Fills `into` with the CPU seconds each part (and this process, the load) spent in the
+    block: where a run's time went, on a machine whose cores they all share."""
+    before = {name: tree_cpu_seconds(pid) for name, pid in parts.items()}
+    load = time.process_time()
+    yield
+    for name, pid in parts.items():
+        into[name] = round(tree_cpu_seconds(pid) - before[name], 2)
+    into["load generator (this process)"] = round(time.process_time() - load, 2)
 
 
 def fresh_postgres(url: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +24,7 @@ from bench.bare import BareLifecycle, noop
 from bench.common import (
     Stack,
     api,
+    cpu_spent,
     fresh_postgres,
     stack,
     summary,
@@ -72,18 +74,27 @@ def portal_run(bench: Stack, requests: int, concurrency: int) -> dict[str, Any]:
         assert code == 200, body
         completions.append(wait_until(lambda: status(request_id) == "completed", timeout=120))
 
+    cpu: dict[str, float] = {}
     started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
+    with cpu_spent(bench.parts, cpu), ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(lifecycle, range(requests)))
     elapsed = time.perf_counter() - started
     return {
         "lifecycles_per_s": round(requests / elapsed, 1),
         "submit": summary(submits),
         "approve_to_completed": summary(completions),
+        "cpu_ms_per_lifecycle": per_lifecycle(cpu, requests),
+        "cores_busy": round(sum(cpu.values()) / elapsed, 2),
     }
 
 
-async def bare_run(address: str, requests: int, concurrency: int) -> dict[str, Any]:
+def per_lifecycle(cpu: dict[str, float], requests: int) -> dict[str, float]:
+    return {part: round(seconds * 1000 / requests, 1) for part, seconds in cpu.items()}
+
+
+async def bare_run(
+    address: str, temporal_pid: int, requests: int, concurrency: int
+) -> dict[str, Any]:
     client = await Client.connect(address)
     queue = f"bare-{uuid.uuid4().hex[:6]}"
     completions: list[float] = []
@@ -109,13 +120,42 @@ async def bare_run(address: str, requests: int, concurrency: int) -> dict[str, A
         activity_executor=Pool(concurrency),
         max_concurrent_activities=concurrency,
     ):
+        cpu: dict[str, float] = {}
         started = time.perf_counter()
-        await asyncio.gather(*(lifecycle(index) for index in range(requests)))
+        with cpu_spent({"Temporal server": temporal_pid}, cpu):
+            await asyncio.gather(*(lifecycle(index) for index in range(requests)))
         elapsed = time.perf_counter() - started
+    cpu["worker and load (this process)"] = cpu.pop("load generator (this process)")
     return {
         "lifecycles_per_s": round(requests / elapsed, 1),
         "approve_to_completed": summary(completions),
+        "cpu_ms_per_lifecycle": per_lifecycle(cpu, requests),
+        "cores_busy": round(sum(cpu.values()) / elapsed, 2),
     }
+
+
+def cpu_table(runs: dict[str, dict[str, Any]]) -> str:
+    """Where each run's CPU went, per lifecycle: with every part sharing the machine's cores,
+    the sum bounds the rate (cores * 1000 / ms per lifecycle)."""
+    parts = list(
+        dict.fromkeys(part for run in runs.values() for part in run["cpu_ms_per_lifecycle"])
+    )
+    rows = [("CPU ms per lifecycle", *runs)]
+    for part in parts:
+        rows.append(
+            (part, *(str(run["cpu_ms_per_lifecycle"].get(part, "-")) for run in runs.values()))
+        )
+    totals = [sum(run["cpu_ms_per_lifecycle"].values()) for run in runs.values()]
+    rows.append(("total", *(f"{total:.1f}" for total in totals)))
+    rows.append(("cores busy", *(str(run["cores_busy"]) for run in runs.values())))
+    cores = os.cpu_count() or 1
+    rows.append(
+        (
+            f"bound on {cores} cores (lifecycles/s)",
+            *(f"{cores * 1000 / total:.1f}" for total in totals),
+        )
+    )
+    return table(rows)
 
 
 def latency(figures: dict[str, float]) -> str:
@@ -135,7 +175,14 @@ def main() -> None:
     runs: dict[str, dict[str, Any]] = {}
     with stack(worker_concurrency=args.concurrency) as bench:
         runs["SQLite"] = portal_run(bench, args.requests, args.concurrency)
-        bare = asyncio.run(bare_run(bench.temporal_address, args.requests, args.concurrency))
+        bare = asyncio.run(
+            bare_run(
+                bench.temporal_address,
+                bench.parts["Temporal server"],
+                args.requests,
+                args.concurrency,
+            )
+        )
     if args.postgres:
         with stack(
             worker_concurrency=args.concurrency, database_url=fresh_postgres(args.postgres)
@@ -168,6 +215,8 @@ def main() -> None:
     print(table(rows))
     print("targets: >= 0.6 of the ceiling; approve→completed p95 <= 250 ms")
     print(f"{args.requests} requests, {args.concurrency} concurrent clients")
+    print()
+    print(cpu_table({**{f"portal, {name}": run for name, run in runs.items()}, "bare": bare}))
     path = write_results(
         "lifecycle",
         {

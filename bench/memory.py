@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.common import Stack, api, stack, table, token_for, write_results
+from bench.common import Stack, api, cpu_seconds, stack, table, token_for, write_results
 
 TARGET = 1.5
 
@@ -22,11 +22,6 @@ def resident_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return round(int(line.split()[1]) / 1024, 1)
     raise RuntimeError("no VmRSS")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / 100
 
 
 def settled(pid: int, quiet_for: float = 3.0) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
-from flask_babel import Babel, get_locale, get_translations
+from flask import Flask
+from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from portal import clock, i18n
+from portal import clock
 from portal.config import Settings
 from portal.db import Database
 from portal.gateway import TemporalBridge
@@ -18,17 +18,6 @@ from portal.web import extensions
 PACKAGE = Path(__file__).resolve().parent
 csrf = CSRFProtect()
 babel = Babel()
-
-
-def select_locale() -> str | None:
-    from portal.web.language import chosen_language
-
-    return chosen_language() if request else None
-
-
-def request_locale() -> str | None:
-    locale = get_locale() if request else None
-    return str(locale) if locale else None
 
 
 def create_app(
@@ -68,8 +57,10 @@ def create_app(
     from portal.notifications.catalogs import compile_catalogs
 
     compile_catalogs(PACKAGE / "translations")
-    babel.init_app(app, locale_selector=select_locale)
-    i18n.provide(get_translations, request_locale)
+    from portal.web import language
+
+    babel.init_app(app, locale_selector=language.select_locale)
+    language.init_translations(app)
 
     from portal.accounts import security_pages
     from portal.accounts import views as account_views

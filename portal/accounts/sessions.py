@@ -41,7 +41,12 @@ def start_session(session: orm.Session, user: User, user_agent: str, address: st
 
 def live_session(session: orm.Session, key: str) -> UserSession | None:
     """The session of `key` while it lasts (not ended, used lately, its user active)."""
-    found = session.scalar(sa.select(UserSession).where(UserSession.key_hash == token_digest(key)))
+    # Every page needs the user and the account's clock: one statement for the three.
+    found = session.scalar(
+        sa.select(UserSession)
+        .where(UserSession.key_hash == token_digest(key))
+        .options(orm.joinedload(UserSession.user).joinedload(User.account))
+    )
     now = clock.now()
     if (
         found is None

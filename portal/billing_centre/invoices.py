@@ -44,9 +44,8 @@ def invoices_query(account_id: int, year: Any = None, status: Any = None) -> sa.
         )
     if status in INVOICE_STATUSES:
         query = query.where(Invoice.status == status)
-    return query.options(orm.selectinload(Invoice.lines)).order_by(
-        Invoice.issued_on.desc(), Invoice.id.desc()
-    )
+    # Lists show an invoice's totals, never its lines (only a statement does).
+    return query.order_by(Invoice.issued_on.desc(), Invoice.id.desc())
 
 
 def get_invoice(session: orm.Session, user: User, invoice_id: Any) -> Invoice:

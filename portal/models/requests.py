@@ -24,6 +24,9 @@ class BillingRequest(Base):
     __table_args__ = (
         sa.UniqueConstraint("requester_id", "idempotency_key"),
         sa.Index("ix_requests_queue", "status", "created_at"),
+        # The queue's pages, oldest first: read in this order and stopped after a page, where
+        # `status NOT IN (settled)` alone would sort every open request for each page.
+        sa.Index("ix_requests_submission_order", "created_at", "id"),
         sa.Index("ix_requests_account_created", "account_id", "created_at"),
         # Ids are never reused on SQLite either: a workflow id names one request forever.
         {"sqlite_autoincrement": True},

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
+from typing import Any
 
 from flask import Flask, has_request_context
-from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
+from flask_babel import format_datetime, format_timedelta
 from flask_login import current_user
 
 from portal.billing_centre.subscriptions import subscription_status_label
 from portal.billing_requests.events import EVENTS, event_of, status_labels
 from portal.billing_requests.kinds import kind_of, with_forms
 from portal.billing_requests.kinds.frequency_change import FREQUENCY_LABELS
-from portal.i18n import _l, format_day
+from portal.i18n import _l, format_day, format_money
 from portal.models import BillingRequest
 from portal.web.extensions import settings_of
 from portal.web.forms import one_time_token
+from portal.web.language import request_locale
 from workflows.lifecycle import OPEN_STATUSES, Status
 
 FIELD_LABELS = {
@@ -67,10 +68,6 @@ def when(moment: datetime | str) -> str:
     return str(format_datetime(value, "medium"))
 
 
-def money(amount: Decimal, currency: str) -> str:
-    return str(format_currency(amount, currency))
-
-
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         status_label=status_label,
@@ -80,13 +77,21 @@ def init_app(app: Flask) -> None:
         type_label=type_label,
         field_label=field_label,
         frequency_label=frequency_label,
-        money=money,
+        money=format_money,
         format_day=format_day,
         duration=duration,
         when=when,
-        get_locale=get_locale,
+        get_locale=request_locale,
         open_statuses=sorted({*OPEN_STATUSES, Status.APPROVED}),
         kinds_with_forms=with_forms,
         one_time_token=one_time_token,
         development=settings_of(app).development,
     )
+    app.context_processor(_the_user_itself)
+
+
+def _the_user_itself() -> dict[str, Any]:
+    """Templates ask `current_user` a dozen times a page; each through Flask-Login's proxy is a
+    lookup of its own. The user itself, once (it replaces Flask-Login's proxy, registered
+    before)."""
+    return {"current_user": current_user._get_current_object()}

@@ -15,6 +15,7 @@ from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
+from activities.worker import workflow_runner
 from workflows.lifecycle import RequestType
 from workflows.request_process import RequestProcess
 from workflows.request_workflow import RequestWorkflow
@@ -52,6 +53,8 @@ def replay(path: Path, workflows: list[type], **options: Any) -> dict[str, Excep
         yield load(path)
 
     async def run() -> dict[str, Exception]:
+        # The worker's sandbox unless a test names another.
+        options.setdefault("workflow_runner", workflow_runner())
         results = await Replayer(workflows=workflows, **options).replay_workflows(
             histories(), raise_on_replay_failure=False
         )
