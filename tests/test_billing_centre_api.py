@@ -132,7 +132,7 @@ def test_declined_card_changes_nothing(client: FlaskClient, demo: None, database
     peter = api_token(client, "peter@initech.example")
     bad_number = set_card(client, peter, "4242424242424241")
     assert bad_number.status_code == 400 and "number" in bad_number.json["fields"]
-    assert set_card(client, peter, "4000000000000002").status_code == 200
+    assert set_card(client, peter, "4000000000000341").status_code == 200
     business = subscriptions(client, peter)["GoToMeeting Business"]
     before = invoice_count(database, "Initech LLC")
     refused = client.post(
@@ -146,7 +146,7 @@ def test_declined_card_changes_nothing(client: FlaskClient, demo: None, database
         method = session.scalar(
             sa.select(PaymentMethod).join(Account).where(Account.name == "Initech LLC")
         )
-        assert method is not None and method.last4 == "0002" and len(method.processor_token) < 100
+        assert method is not None and method.last4 == "0341" and len(method.processor_token) < 100
 
 
 def test_products_are_not_swapped_but_cancelled_then_added(

@@ -14,6 +14,7 @@ from portal.db import Database
 from portal.models import Account, Invoice, Subscription
 from tests.conftest import WorkerThread
 from tests.pdfs import pdf_text
+from tests.pages.support import field_errors
 from tests.support import csrf_token, login
 
 pytestmark = pytest.mark.dates  # `make test` runs these again at other dates
@@ -111,7 +112,7 @@ def test_declined_card_changes_nothing_and_the_number_is_never_shown(
     )
     assert bad.status_code == 400 and "This card number is not valid." in bad.text
     assert "4242424242424241" not in bad.text
-    saved = peter.post(
+    refused = peter.post(
         "/billing/payment-method",
         data={
             "number": "4000 0000 0000 0002",
@@ -120,11 +121,24 @@ def test_declined_card_changes_nothing_and_the_number_is_never_shown(
             "cvc": "123",
             "csrf_token": csrf_token(form),
         },
+    )
+    # Declined by the bank when saved: said beside the number, nothing kept.
+    assert refused.status_code == 400 and "Your card is saved." not in refused.text
+    assert field_errors(refused.text)["number"] == "Your bank declined this card; try another one."
+    saved = peter.post(
+        "/billing/payment-method",
+        data={
+            "number": "4000 0000 0000 0341",
+            "exp_month": "12",
+            "exp_year": year,
+            "cvc": "123",
+            "csrf_token": csrf_token(form),
+        },
         follow_redirects=True,
     )
     assert (
-        "ending in 0002" in saved.text
-        and "4000 0000 0000 0002" not in saved.text.split("Sandbox")[0]
+        "ending in 0341" in saved.text
+        and "4000 0000 0000 0341" not in saved.text.split("Sandbox")[0]
     )
     business = subscription_id(database, "Initech LLC", "GoToMeeting Business")
     upgrade = preview(peter, business, seats="40")

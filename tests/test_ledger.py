@@ -127,7 +127,7 @@ def test_a_declined_charge_is_recorded_and_nothing_else(
     client: FlaskClient, demo: None, database: Database
 ) -> None:
     peter = api_token(client, "peter@initech.example")
-    declining = {"number": "4000000000000002", "exp_month": 12, "exp_year": 2099, "cvc": "123"}
+    declining = {"number": "4000000000000341", "exp_month": 12, "exp_year": 2099, "cvc": "123"}
     assert client.post("/api/v1/payment-method", json=declining, headers=peter).status_code == 200
     invoices_before = len(client.get("/api/v1/invoices", headers=peter).json["items"])
     business = next(

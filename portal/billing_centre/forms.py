@@ -7,20 +7,20 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    IntegerField,
     PasswordField,
     SelectField,
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from portal.billing_centre.proration import MAX_SEATS
+from portal.form_fields import WholeNumberField
 from portal.i18n import _l
 
 
 class ChangeForm(FlaskForm):
-    seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=1, max=MAX_SEATS)])
+    seats = WholeNumberField(_l("Seats"), 1, MAX_SEATS, required=False)
     tier = SelectField(_l("Tier"), choices=[], validators=[Optional()])
     submit = SubmitField(_l("Preview the change"))
 
@@ -35,9 +35,7 @@ class ChangeForm(FlaskForm):
 
 class AddForm(FlaskForm):
     plan = SelectField(_l("Plan"), choices=[], validators=[DataRequired()])
-    seats = IntegerField(
-        _l("Seats"), validators=[DataRequired(), NumberRange(min=1, max=MAX_SEATS)]
-    )
+    seats = WholeNumberField(_l("Seats"), 1, MAX_SEATS)
     period = SelectField(
         _l("Billing period"),
         choices=[("monthly", _l("Monthly")), ("annual", _l("Annual"))],
@@ -51,8 +49,8 @@ class AddForm(FlaskForm):
 
 class CardForm(FlaskForm):
     number = StringField(_l("Card number"), validators=[DataRequired(), Length(max=23)])
-    exp_month = IntegerField(_l("Expiry month"), validators=[DataRequired(), NumberRange(1, 12)])
-    exp_year = IntegerField(_l("Expiry year"), validators=[DataRequired(), NumberRange(2000, 2100)])
+    exp_month = WholeNumberField(_l("Expiry month"), 1, 12)
+    exp_year = WholeNumberField(_l("Expiry year"), 2000, 2100)
     # A password field: the browser neither shows nor remembers the code.
     cvc = PasswordField(_l("Security code"), validators=[DataRequired(), Length(min=3, max=4)])
     submit = SubmitField(_l("Save the card"))

@@ -44,6 +44,7 @@ CARD_ERRORS = {
     "invalid_number": ("number", _l("This card number is not valid.")),
     "expired_card": ("expiry", _l("This card has expired.")),
     "invalid_cvc": ("cvc", _l("The security code has 3 or 4 digits.")),
+    "card_declined": ("number", _l("Your bank declined this card; try another one.")),
 }
 
 

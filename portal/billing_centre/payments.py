@@ -22,6 +22,8 @@ SANDBOX_CARDS = {
     "4000000000009995": ("visa", "insufficient_funds"),
 }
 DECLINING_TOKENS = {"card_declined", "insufficient_funds"}
+# Refused by the bank when saved, as Stripe's 0002 fails its set-up: told at once, never kept.
+DECLINED_WHEN_SAVED = {"4000000000000002"}
 
 
 class CardRejected(Exception):
@@ -83,6 +85,8 @@ class SandboxProcessor:
             raise CardRejected("expired_card")
         if not cvc.isdigit() or not 3 <= len(cvc) <= 4:
             raise CardRejected("invalid_cvc")
+        if number in DECLINED_WHEN_SAVED:
+            raise CardRejected("card_declined")
         brand, outcome = SANDBOX_CARDS.get(number, ("card", "card_declined"))
         # The sandbox carries the card's scripted outcome in its token, as a real one would
         # remember it server-side.

@@ -68,17 +68,32 @@ def _is_corporate() -> bool:
 @bp.get("/")
 @billing_contact_required
 def subscriptions() -> ResponseReturnValue:
-    session = get_session()
-    items = billing.subscriptions_of(session, current())
+    return _subscriptions_page()
+
+
+def _subscriptions_page(
+    posted: ChangeForm | AddForm | PeriodForm | None = None,
+    subscription_id: int | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    """The billing centre, with a form that was refused shown as posted (its fields marked,
+    what was typed kept) in place of its blank one."""
+    items = billing.subscriptions_of(get_session(), current())
+    change_forms = {item.id: _change_form(item) for item in items}
+    period_forms = {item.id: _period_form(item) for item in items}
+    if isinstance(posted, ChangeForm) and subscription_id in change_forms:
+        change_forms[subscription_id] = posted
+    if isinstance(posted, PeriodForm) and subscription_id in period_forms:
+        period_forms[subscription_id] = posted
     return render_template(
         "billing_centre/subscriptions.html",
         items=items,
-        change_forms={item.id: _change_form(item) for item in items},
-        period_forms={item.id: _period_form(item) for item in items},
-        add_form=_add_form(),
+        change_forms=change_forms,
+        period_forms=period_forms,
+        add_form=posted if isinstance(posted, AddForm) else _add_form(),
         button=ConfirmForm(),
         corporate=_is_corporate(),
-    )
+    ), status
 
 
 @bp.post("/subscriptions/<int:subscription_id>/preview")
@@ -88,16 +103,18 @@ def preview(subscription_id: int) -> ResponseReturnValue:
     subscription = billing.get_subscription(session, current(), subscription_id)
     form = _change_form(subscription, posted=True)
     if not form.validate_on_submit() or not form.body():
-        flash(_("Give the new number of seats or the new tier."), "error")
-        return redirect(url_for("billing.subscriptions"))
+        if not form.errors:
+            form.seats.errors = [_("Give the new number of seats or choose another tier.")]
+        flash(_("Please correct the highlighted fields."), "error")
+        return _subscriptions_page(form, subscription.id, 400)
     try:
         result = billing.as_paid(
             billing.account_of(session, current()),
             billing.preview(session, subscription, form.body()),
         )
     except PortalError as error:
-        report(error)
-        return redirect(url_for("billing.subscriptions"))
+        report(error, form)
+        return _subscriptions_page(form, subscription.id, error.status)
     return render_template(
         "billing_centre/preview.html",
         subscription=subscription,
@@ -180,7 +197,7 @@ def change_period(subscription_id: int) -> ResponseReturnValue:
     form = PeriodForm(prefix=f"p{subscription.id}")
     if not form.validate_on_submit():
         flash(_("Please correct the highlighted fields."), "error")
-        return redirect(url_for("billing.subscriptions"))
+        return _subscriptions_page(form, subscription.id, 400)
     period = form.period.data
     outcome = _page_write(
         subscription.account_id,
@@ -227,7 +244,7 @@ def add() -> ResponseReturnValue:
     session, user, form = get_session(), current(), _add_form()
     if not form.validate_on_submit():
         flash(_("Please correct the highlighted fields."), "error")
-        return redirect(url_for("billing.subscriptions"))
+        return _subscriptions_page(form, status=400)
     body = form.body()
     if _is_corporate():
         return _ask_a_technician({"action": "add", **body})

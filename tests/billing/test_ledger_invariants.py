@@ -55,7 +55,7 @@ from tests.billing.support import (
 )
 
 PROCESSOR = SandboxProcessor()
-CARDS = {"good": "4242424242424242", "declining": "4000000000000002", "invalid": "4242424242424241"}
+CARDS = {"good": "4242424242424242", "declining": "4000000000000341", "invalid": "4242424242424241"}
 # A write as the API builds it inside a request's session: loads what it needs, returns the call.
 Make = Callable[[orm.Session, User], Callable[[], writes.Outcome]]
 Result = writes.Outcome | PortalError

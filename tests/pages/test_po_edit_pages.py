@@ -230,7 +230,7 @@ def test_edit_form_errors_keep_the_input_and_store_nothing(
     assert "Please correct the highlighted fields." in flashes(negative.text)
     errors = field_errors(negative.text)
     assert set(errors) == {"lines-1-quantity"}
-    assert "between 1 and" in errors["lines-1-quantity"]
+    assert errors["lines-1-quantity"] == "A whole number from 1 to 100000."
     kept = read_form(negative.text)
     assert kept["bill_to"] == new_address
     assert kept["reason"] == "Fewer webinar seats"

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import orm
-from wtforms import Form, SubmitField
+from wtforms import SubmitField
 
 from portal.billing_requests.events import MailText
 from portal.billing_requests.steps import Step, Upload
 from portal.config import Settings
+from portal.form_fields import PortalForm
 from portal.i18n import LazyText, _l
 from workflows.lifecycle import Action, Event, RequestType
 from workflows.messages import ApprovalPlan, ChangeInput
@@ -59,7 +60,7 @@ def shortened(text: str, most: int = 60) -> str:
     return line if len(line) <= most else line[: most - 1].rstrip() + "…"
 
 
-class RequestForm(Form):
+class RequestForm(PortalForm):
     """The page a billing contact fills in to start a request of a kind."""
 
     submit = SubmitField(_l("Send to a technician"))
@@ -77,7 +78,7 @@ class RequestForm(Form):
         return {}
 
 
-class ActionForm(Form):
+class ActionForm(PortalForm):
     """What a person sends with an action of this kind, when it is more than a comment (a
     quote's pricing, a PO number, an answer's attachment)."""
 

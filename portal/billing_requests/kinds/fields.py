@@ -64,6 +64,9 @@ class FieldErrors:
 
     def choice(self, payload: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
         value = payload.get(name)
+        if value in (None, ""):
+            self.add(name, _l("Choose one from the list."))
+            return ""
         if value not in choices:
             self.add(name, _l("One of: %(choices)s.", choices=", ".join(choices)))
             return ""

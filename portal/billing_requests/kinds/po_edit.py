@@ -8,9 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
-from wtforms import FieldList, FormField, HiddenField, IntegerField, StringField, TextAreaField
-from wtforms import Form as BaseForm
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import FieldList, FormField, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from portal.billing_requests.kinds.base import (
     APPLIED,
@@ -21,6 +20,7 @@ from portal.billing_requests.kinds.base import (
 )
 from portal.config import Settings
 from portal.errors import NotFound, ValidationFailed
+from portal.form_fields import PortalForm, WholeNumberField
 from portal.i18n import _l
 from portal.models import AuditEntry, PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision
 from portal.purchase_orders.operations import PO_NUMBER_PATTERN, get_purchase_order
@@ -35,11 +35,9 @@ EDITABLE_TEXT_FIELDS = ("po_number", "bill_to", "notes")
 INVALID = _l("Please correct the highlighted fields.")
 
 
-class LineForm(BaseForm):
+class LineForm(PortalForm):
     line_id = HiddenField()
-    quantity = IntegerField(
-        _l("Quantity"), validators=[DataRequired(), NumberRange(min=1, max=MAX_QUANTITY)]
-    )
+    quantity = WholeNumberField(_l("Quantity"), 1, MAX_QUANTITY)
 
 
 class PurchaseOrderEditForm(RequestForm):

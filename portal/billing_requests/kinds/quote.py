@@ -19,7 +19,6 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms import Form as BaseForm
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.billing_requests.events import MailText
@@ -41,6 +40,7 @@ from portal.billing_requests.kinds.quotes import (
 )
 from portal.config import Settings
 from portal.errors import ValidationFailed
+from portal.form_fields import PortalForm
 from portal.i18n import N_, _, _l, format_day, format_money
 from portal.models import Account, AuditEntry, User
 from portal.purchase_orders.operations import (
@@ -62,7 +62,7 @@ QUOTE_ROWS = 5
 SAYS_UNTIL_WHEN = frozenset({Event.QUOTED, Event.QUOTE_EXPIRING, Event.QUOTE_EXTENDED})
 
 
-class QuoteItemForm(BaseForm):
+class QuoteItemForm(PortalForm):
     product = SelectField(_l("Product"), choices=[], validators=[Optional()])
     seats = IntegerField(_l("Seats"), validators=[Optional()])
 
@@ -110,7 +110,7 @@ class QuoteForm(RequestForm):
         return mapping
 
 
-class PriceLineForm(BaseForm):
+class PriceLineForm(PortalForm):
     product = HiddenField()
     unit_price = DecimalField(_l("Unit price per seat per year"), validators=[Optional()])
 
