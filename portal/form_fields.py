@@ -14,6 +14,7 @@ from wtforms import Field, Form, IntegerField
 from wtforms.i18n import messages_path
 from wtforms.meta import DefaultMeta
 from wtforms.validators import InputRequired, Optional, StopValidation, ValidationError
+from wtforms.widgets import TextInput
 
 from portal.i18n import _l, active_locale
 
@@ -55,7 +56,11 @@ class PortalForm(Form):
 class WholeNumberField(IntegerField):
     """A count a person types (seats, a quantity, a month): anything but a whole number in
     range is refused with the rule itself ("A whole number from 1 to 100,000."), never with
-    "This field is required." for a 0 or a 2.5; the box keeps what was typed."""
+    "This field is required." for a 0 or a 2.5; the box keeps what was typed. A text box with
+    a numeric keyboard, as GOV.UK advises: a number box would let the browser refuse "2,5" in
+    its own words (or round it) before the rule is ever said."""
+
+    widget = TextInput()
 
     def __init__(
         self,
@@ -67,6 +72,7 @@ class WholeNumberField(IntegerField):
         **kwargs: Any,
     ) -> None:
         self.minimum, self.maximum = minimum, maximum
+        kwargs["render_kw"] = {"inputmode": "numeric", **kwargs.get("render_kw", {})}
         presence = InputRequired(message=self.rule()) if required else Optional()
         super().__init__(label, validators=[presence, self._in_range, *validators], **kwargs)
 

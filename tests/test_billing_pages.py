@@ -13,8 +13,8 @@ from portal import clock
 from portal.db import Database
 from portal.models import Account, Invoice, Subscription
 from tests.conftest import WorkerThread
+from tests.pages.support import confirm_step, field_errors
 from tests.pdfs import pdf_text
-from tests.pages.support import field_errors
 from tests.support import csrf_token, login
 
 pytestmark = pytest.mark.dates  # `make test` runs these again at other dates
@@ -153,11 +153,11 @@ def test_cancel_undo_history_and_statements(
     peter = signed_in(app, "peter@initech.example")
     webinar = subscription_id(database, "Initech LLC", "GoToWebinar")
     page = peter.get("/billing/").text
-    cancelled = peter.post(
-        f"/billing/subscriptions/{webinar}/cancel",
-        data={"csrf_token": csrf_token(page)},
-        follow_redirects=True,
+    asked = peter.post(
+        f"/billing/subscriptions/{webinar}/cancel", data={"csrf_token": csrf_token(page)}
     )
+    assert "Cancel GoToWebinar" in asked.text and seats_of(database, webinar)[2] == "active"
+    cancelled = peter.get(confirm_step(peter, asked).location)
     assert "Pending Cancellation" in cancelled.text and "usable until" in cancelled.text
     undone = peter.post(
         f"/billing/subscriptions/{webinar}/undo-cancel",

@@ -20,6 +20,7 @@ from portal.accounts.forms import (
 from portal.errors import NotFound, ValidationFailed
 from portal.i18n import _
 from portal.web.auth import current, current_session_id, sign_in_browser
+from portal.web.confirmation import confirmation_page, confirmed
 from portal.web.extensions import get_session, get_settings
 from portal.web.feedback import report
 from portal.web.forms import ConfirmForm
@@ -131,6 +132,13 @@ def end_session(session_id: int) -> ResponseReturnValue:
 def revoke_token(token_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if not confirmed():
+        return confirmation_page(
+            _("Revoke this API token?"),
+            _("Whatever uses it can no longer reach the API; a new token must be made for it."),
+            _("Yes, revoke the token"),
+            url_for("account_security.security"),
+        )
     try:
         held.revoke_token_of(get_session(), current(), token_id)
     except NotFound as error:

@@ -24,6 +24,7 @@ from portal.errors import PortalError
 from portal.i18n import _, format_day
 from portal.models import Subscription
 from portal.web.auth import billing_contact_required, current
+from portal.web.confirmation import confirmation_page, confirmed
 from portal.web.extensions import get_bridge, get_session, get_settings
 from portal.web.feedback import report
 from portal.web.forms import ONE_TIME_TOKEN, ConfirmForm, posted_one_time_token
@@ -224,6 +225,16 @@ def act(subscription_id: int, verb: str) -> ResponseReturnValue:
     }
     if verb not in writes_by_verb or not ConfirmForm().validate_on_submit():
         return redirect(url_for("billing.subscriptions"))
+    if verb == "cancel" and not confirmed():
+        return confirmation_page(
+            _("Cancel %(plan)s?", plan=subscription.plan.name),
+            _(
+                "It stays usable until the end of the period you paid for, then ends; until "
+                "then you can undo the cancellation."
+            ),
+            _("Yes, cancel the subscription"),
+            url_for("billing.subscriptions"),
+        )
     if _is_corporate():
         action = verb.replace("-", "_")
         return _ask_a_technician({"action": action, "subscription_id": subscription.id})

@@ -22,6 +22,7 @@ from portal.errors import PortalError, ValidationFailed
 from portal.i18n import _, _l
 from portal.models import BillingRequest
 from portal.web.auth import billing_contact_required, current
+from portal.web.confirmation import confirmation_page, confirmed
 from portal.web.extensions import get_bridge, get_session, get_settings
 from portal.web.feedback import report
 from portal.web.forms import OptionalTextForm, RequiredTextForm, posted_one_time_token, web_form
@@ -118,6 +119,19 @@ STEPS = {
     "accept-quote": (Action.ACCEPT_QUOTE, f"{Action.ACCEPT_QUOTE}_form", None),
     "decline-quote": (Action.DECLINE_QUOTE, f"{Action.DECLINE_QUOTE}_form", None),
 }
+# Asked once more before they are done: neither can be taken back.
+CONFIRM_FIRST = {
+    Action.CANCEL: (
+        _l("Cancel request #%(id)d?"),
+        _l("The technicians stop working on it; a cancelled request cannot be reopened."),
+        _l("Yes, cancel the request"),
+    ),
+    Action.DECLINE_QUOTE: (
+        _l("Decline the quote of request #%(id)d?"),
+        _l("A declined quote cannot be accepted later; you would ask for a new one."),
+        _l("Yes, decline the quote"),
+    ),
+}
 DONE = {
     Action.CANCEL: _l("Request #%(id)d is cancelled."),
     Action.PROVIDE_INFO: _l("Your answer was sent to the technician."),
@@ -142,6 +156,12 @@ def act(request_id: int, verb: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash(_("Please correct the highlighted fields."), "error")
         return _detail_page(request_id, **{name: form}), 400
+    if action in CONFIRM_FIRST and not confirmed():
+        question, consequence, button = CONFIRM_FIRST[action]
+        back = url_for("billing_requests.detail", request_id=request_id)
+        return confirmation_page(
+            str(question) % {"id": request_id}, str(consequence), str(button), back
+        )
     try:
         perform(get_session(), get_bridge(), current(), request_id, action, form.step())
     except ValidationFailed as error:

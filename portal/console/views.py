@@ -22,6 +22,7 @@ from portal.errors import PortalError, ValidationFailed
 from portal.i18n import LazyText, _, _l
 from portal.models import Account, BillingRequest
 from portal.web.auth import current, staff_required
+from portal.web.confirmation import confirmation_page, confirmed
 from portal.web.extensions import get_bridge, get_session, get_settings
 from portal.web.feedback import report
 from portal.web.forms import (
@@ -183,6 +184,14 @@ def act(request_id: int, verb: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash(_("Please correct the highlighted fields."), "error")
         return _task_page(request_id, **{name: form}), 400
+    warning = form.warning() if hasattr(form, "warning") else None
+    if warning and not confirmed():
+        return confirmation_page(
+            _("Send this quote anyway?"),
+            warning,
+            _("Yes, send it anyway"),
+            url_for("console.task", request_id=request_id),
+        )
     try:
         upload = form.upload() if hasattr(form, "upload") else None
         if upload is not None:

@@ -72,3 +72,38 @@ def serious_violations(page: Page) -> list[str]:
         for violation in result["violations"]
         if violation["impact"] in ("serious", "critical")
     ]
+
+
+def main_pages(ids: dict[str, int]) -> dict[str, dict[str, int]]:
+    """Each role's main pages (with the requests of `requests_in_every_state`) and the
+    status each answers."""
+    return {
+        "alice@acme.example": {
+            "/": 200,
+            "/purchase-orders/": 200,
+            f"/purchase-orders/{ids['po']}": 200,
+            f"/purchase-orders/{ids['po']}/edit": 200,
+            "/requests/": 200,
+            f"/requests/{ids['claimed']}": 200,
+            f"/requests/{ids['waiting']}": 200,
+            f"/requests/{ids['quoted']}": 200,
+            "/requests/new/quote": 200,
+            "/requests/new/contact_change": 200,
+            "/requests/new/frequency_change": 200,
+            "/requests/new/form_request": 200,
+            "/requests/new/account_inquiry": 200,
+            "/forms/w9": 200,
+            "/billing/": 200,
+            "/billing/history": 200,
+            "/console/": 403,
+        },
+        "bob@acme.example": {"/": 200},
+        "tess@logmein.example": {
+            "/console/": 200,
+            "/console/?assignee=me": 200,
+            f"/console/tasks/{ids['claimed']}": 200,
+            f"/console/tasks/{ids['waiting']}": 200,
+            f"/console/tasks/{ids['quoted']}": 200,
+            "/console/contact-change/new": 200,
+        },
+    }

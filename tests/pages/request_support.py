@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from portal.db import Database
 from portal.models import Account, BillingRequest
-from tests.pages.support import flashes, follow, read_form, submitted_request_id
+from tests.pages.support import confirm_step, flashes, follow, read_form, submitted_request_id
 from tests.support import csrf_token
 
 
@@ -79,7 +79,9 @@ def detail_post(client: FlaskClient, request_id: int, verb: str, **fields: str) 
     url = f"/requests/{request_id}"
     action = f"{url}/{verb}"
     data = {**read_form(client.get(url).text, action), **fields}
-    return client.post(action, data=data)
+    sent = client.post(action, data=data)
+    # Cancelling and declining ask once more; press "Yes" as a person would.
+    return confirm_step(client, sent) if verb in ("cancel", "decline-quote") else sent
 
 
 def account_id(database: Database, name: str) -> int:

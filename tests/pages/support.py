@@ -101,6 +101,15 @@ def field_errors(page: str) -> dict[str, str]:
     return errors
 
 
+def confirm_step(client: FlaskClient, asked: Any) -> Any:
+    """Press "Yes" on the page that asks before something that cannot be taken back; the
+    answer to the same POST sent again with every field it carried."""
+    assert asked.status_code == 200, (asked.status_code, asked.text)
+    found = re.search(r'<form method="post" action="([^"]+)" class="actions">', asked.text)
+    assert found and 'name="confirmed" value="yes"' in asked.text, "no confirmation asked"
+    return client.post(found.group(1), data=read_form(asked.text, found.group(1)))
+
+
 def queue_ids(page: str) -> list[int]:
     return [int(found) for found in re.findall(r'href="/console/tasks/(\d+)"', page)]
 

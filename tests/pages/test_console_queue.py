@@ -11,6 +11,7 @@ from portal.db import Database
 from tests.conftest import WorkerThread
 from tests.pages.support import (
     act,
+    confirm_step,
     follow,
     new_request,
     po_id_by_number,
@@ -42,7 +43,10 @@ def test_queue_filters_narrow_the_list_oldest_first(
     follow(theo, act(theo, theos, "claim"))
     follow(
         client,
-        post_form(client, f"/requests/{cancelled}", f"/requests/{cancelled}/cancel", {}),
+        confirm_step(
+            client,
+            post_form(client, f"/requests/{cancelled}", f"/requests/{cancelled}/cancel", {}),
+        ),
     )
     assert request_status(database, cancelled) == "cancelled"
 

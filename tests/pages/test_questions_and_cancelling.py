@@ -11,6 +11,7 @@ from portal.models import PurchaseOrder, PurchaseOrderRevision
 from tests.conftest import WorkerThread
 from tests.pages.support import (
     act,
+    confirm_step,
     field_errors,
     flashes,
     follow,
@@ -93,10 +94,9 @@ def test_cancel_from_the_request_page(
     assert "Cancel this request" in page.text
     assert set(read_form(page.text, f"{page_url}/cancel")) == {"csrf_token", "text"}
 
-    cancelled = follow(
-        client,
-        post_form(client, page_url, f"{page_url}/cancel", {"text": "Ordered by mistake"}),
-    )
+    asked = post_form(client, page_url, f"{page_url}/cancel", {"text": "Ordered by mistake"})
+    assert "Cancel request #" in asked.text and request_status(database, request_id) != "cancelled"
+    cancelled = follow(client, confirm_step(client, asked))
     assert f"Request #{request_id} is cancelled." in flashes(cancelled.text)
     assert shown_status(cancelled.text) == "Cancelled"
     assert "Cancel this request" not in cancelled.text
@@ -105,7 +105,7 @@ def test_cancel_from_the_request_page(
     assert request_status(database, request_id) == "cancelled"
 
     # A second cancel (an old tab) is refused with a message and changes nothing.
-    again = follow(client, post_form(client, "/", f"{page_url}/cancel", {}))
+    again = follow(client, confirm_step(client, post_form(client, "/", f"{page_url}/cancel", {})))
     cancelled_message = "This request was cancelled: there is nothing left to decide."
     assert cancelled_message in flashes(again.text)
     assert shown_status(again.text) == "Cancelled"

@@ -93,6 +93,10 @@ class ActionForm(PortalForm):
         """A file sent with the action (stored before the workflow hears of it)."""
         return None
 
+    def warning(self) -> str | None:
+        """What the sender should see and confirm before this is sent (a quote of zero)."""
+        return None
+
     def field_map(self) -> dict[str, str]:
         return {}
 

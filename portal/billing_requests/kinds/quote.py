@@ -149,6 +149,16 @@ class QuoteApprovalForm(ActionForm):
             pricing["valid_days"] = self.valid_days.data
         return Step(text=self.text.data or "", pricing=pricing or None)
 
+    def warning(self) -> str | None:
+        """A quote that would cost nothing: all of it discounted, or every product at 0. Seats
+        are at least one, so the total is zero exactly then."""
+        discount = self.discount_pct.data
+        every_price = [entry.form.unit_price.data for entry in self.prices]
+        free = bool(every_price) and all(price is not None and price == 0 for price in every_price)
+        if discount == 100 or free:  # more than 100 is refused by the rules, not warned of
+            return str(_l("This quote totals zero: the customer would pay nothing."))
+        return None
+
     def field_map(self) -> dict[str, str]:
         mapping = {
             "comment": "text",
