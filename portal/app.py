@@ -68,6 +68,7 @@ def create_app(
     from portal.billing_centre import sandbox_pages
     from portal.billing_centre import views as billing_pages
     from portal.billing_requests import views as request_views
+    from portal.console import accounts as _console_accounts  # noqa: F401 - its route
     from portal.console import views as console_views
     from portal.documents import api as document_api
     from portal.documents import views as document_views

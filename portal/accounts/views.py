@@ -17,6 +17,7 @@ from portal.accounts.recipients import parse_addresses, set_invoice_recipients
 from portal.accounts.security import is_safe_next
 from portal.accounts.throttle import Throttled, sign_in
 from portal.billing_centre.invoices import invoices_of
+from portal.billing_centre.operations import next_renewal_of
 from portal.billing_requests.kinds.contact_change import accept_invitation, invitation_for
 from portal.billing_requests.queries import pending_requests_of_account
 from portal.errors import PortalError, ValidationFailed
@@ -64,6 +65,7 @@ def _home(recipients: RecipientsForm, status: int = 200) -> ResponseReturnValue:
         pending=pending if contact else [],
         po_count=po_count if contact else 0,
         invoices=invoices_of(session, user, limit=20) if contact else [],
+        next_renewal=next_renewal_of(session, account) if contact and account else None,
         recipients=recipients,
     ), status
 

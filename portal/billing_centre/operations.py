@@ -27,6 +27,7 @@ from portal.db import row_id
 from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.i18n import _l
 from portal.models import Account, AuditEntry, Plan, Subscription, User
+from portal.models.billing import LIVING_STATUSES
 
 USABLE = ("active", "pending_cancellation")
 REFUSALS = {
@@ -57,6 +58,19 @@ def account_of(session: orm.Session, user: User) -> Account:
     account = session.get(Account, user.account_id)
     assert account is not None
     return account
+
+
+def next_renewal_of(session: orm.Session, account: Account) -> date | None:
+    """When the account is next billed: a Corporate account's contract renewal, a standard
+    account's earliest living subscription."""
+    if account.kind == "corporate":
+        return account.next_renewal
+    found: date | None = session.scalar(
+        sa.select(sa.func.min(Subscription.next_billing_date)).where(
+            Subscription.account_id == account.id, Subscription.status.in_(LIVING_STATUSES)
+        )
+    )
+    return found
 
 
 def subscriptions_query(session: orm.Session, user: User) -> sa.Select[Subscription]:

@@ -23,7 +23,7 @@ from portal.documents.views import send_document
 from portal.errors import PortalError
 from portal.i18n import _, format_day
 from portal.models import Subscription
-from portal.web.auth import billing_contact_required, current
+from portal.web.auth import billing_contact_required, contact_or_staff_required, current
 from portal.web.confirmation import confirmation_page, confirmed
 from portal.web.extensions import get_bridge, get_session, get_settings
 from portal.web.feedback import report
@@ -328,7 +328,7 @@ def history() -> ResponseReturnValue:
 
 
 @bp.get("/invoices/<int:invoice_id>")
-@billing_contact_required
+@contact_or_staff_required
 def statement(invoice_id: int) -> ResponseReturnValue:
     return render_template(
         "billing_centre/statement.html", invoice=get_invoice(get_session(), current(), invoice_id)
@@ -336,7 +336,7 @@ def statement(invoice_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/invoices/<int:invoice_id>.pdf")
-@billing_contact_required
+@contact_or_staff_required
 def statement_pdf(invoice_id: int) -> ResponseReturnValue:
     found = get_invoice(get_session(), current(), invoice_id)
     return send_document(invoice_pdf(found), f"{found.number}.pdf", "application/pdf")

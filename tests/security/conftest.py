@@ -73,6 +73,7 @@ def world(app: Flask, running: WorkerThread, database: Database) -> World:
         accounts = _account_ids(session)
         objects: dict[str, dict[str, int]] = {
             "requests": {"acme": acme_request, "globex": globex_request},
+            "accounts": dict(accounts),
             "purchase_orders": {
                 key: _first(session, PurchaseOrder, accounts[key]) for key in ("acme", "globex")
             },

@@ -145,14 +145,16 @@ GATES: dict[str, Gate] = {
     "billing.add": CONTACT_PAGE,
     "billing.payment_method": CONTACT_PAGE,
     "billing.history": CONTACT_PAGE,
-    "billing.statement": CONTACT_PAGE,
-    "billing.statement_pdf": CONTACT_PAGE,
+    # An invoice: its account's contact, or staff answering a question about it.
+    "billing.statement": Gate(LOGIN, FORBIDDEN, PASS, PASS),
+    "billing.statement_pdf": Gate(LOGIN, FORBIDDEN, PASS, PASS),
     "console.queue": STAFF_PAGE,
     "console.task": STAFF_PAGE,
     "console.act": STAFF_PAGE,
     "console.bulk_approve": STAFF_PAGE,
     "console.new_contact_change": STAFF_PAGE,
     "console.resend_invitation": STAFF_PAGE,
+    "console.account": STAFF_PAGE,
     # API: identity
     "api.me": Gate(UNAUTHORIZED, PASS, PASS, PASS),
     "api.tokens": Gate(UNAUTHORIZED, PASS, PASS, PASS),
@@ -234,6 +236,7 @@ OBJECT_PARAMETERS = {
     "document_id": "documents",
     "invoice_id": "invoices",
     "subscription_id": "subscriptions",
+    "account_id": "accounts",
 }
 # The other parameters: one value each (the invitation's token is the world's real one).
 FIXED_PARAMETERS = {
