@@ -163,3 +163,39 @@ def test_the_contact_who_named_them_sends_a_new_link(
     bob = api_token(client, "bob@acme.example")
     member = client.post(f"/api/v1/requests/{request_id}/resend-invitation", json={}, headers=bob)
     assert member.status_code == 404, "only who named them"
+
+
+def test_a_french_accounts_new_contact_is_invited_and_welcomed_in_french(
+    app: Flask, client: FlaskClient, running: WorkerThread, database: Database
+) -> None:
+    with database.session() as session:
+        session.execute(
+            sa.update(User).where(User.email == "alice@acme.example").values(language="fr")
+        )
+    dana_named_and_approved(client, database)
+    with database.session() as session:
+        body = session.scalar(
+            sa.select(OutboxMessage.body).where(OutboxMessage.recipient_email == DANA)
+        )
+    assert body is not None and "votre mot de passe avec ce lien à usage unique" in body, body
+    [link] = links_to_dana(database)
+    browser = app.test_client()
+    # Dana's browser says English; the page knows who reads it.
+    page = browser.get(link, headers={"Accept-Language": "en-US"})
+    assert page.status_code == 200 and '<html lang="fr">' in page.text
+    welcomed = follow(
+        browser,
+        browser.post(
+            link,
+            data={
+                "password": "a long new password",
+                "confirm": "a long new password",
+                "csrf_token": csrf_token(page.text),
+            },
+            headers={"Accept-Language": "en-US"},
+        ),
+    )
+    assert '<html lang="fr">' in welcomed.text
+    assert "Votre mot de passe est défini. Bienvenue, Dana Scully." in flashes(welcomed.text)
+    with database.session() as session:
+        assert session.scalar(sa.select(User.language).where(User.email == DANA)) == "fr"

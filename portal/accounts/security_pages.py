@@ -24,6 +24,7 @@ from portal.web.confirmation import confirmation_page, confirmed
 from portal.web.extensions import get_session, get_settings
 from portal.web.feedback import report
 from portal.web.forms import ConfirmForm
+from portal.web.language import read_by
 
 bp = Blueprint("account_security", __name__)
 PENDING_SECRET = "two_step_pending_secret"  # noqa: S105 - a session key's name
@@ -53,6 +54,7 @@ def reset(token: str) -> ResponseReturnValue:
         found = passwords.reset_for(session, token)
     except ValidationFailed as error:
         return render_template("auth/reset.html", refusal=error.message, form=None), 410
+    read_by(found.user)
     form = ResetPasswordForm()
     if not form.validate_on_submit():
         status = 400 if form.errors else 200

@@ -31,6 +31,7 @@ from portal.web.auth import (
 )
 from portal.web.extensions import get_session
 from portal.web.feedback import report
+from portal.web.language import read_by
 
 bp = Blueprint("accounts", __name__)
 # Who passed the password step, since when, and where they were going; the code must follow
@@ -160,6 +161,7 @@ def accept_invitation_page(token: str) -> ResponseReturnValue:
         invitation = invitation_for(session, token)
     except ValidationFailed as error:
         return render_template("invitation.html", refusal=error.message, form=None), 410
+    read_by(invitation.user)
     form = SetPasswordForm()
     if not form.validate_on_submit():
         if form.is_submitted():

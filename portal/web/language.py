@@ -24,6 +24,7 @@ from portal.web.extensions import get_session
 
 LANGUAGES = {"en": "English", "fr": "Français"}  # each named in itself, as switchers do
 PAGE_CATALOGUE, PAGE_LOCALE = "portal_catalogue", "portal_locale"
+READER_LANGUAGE = "portal_reader_language"
 bp = Blueprint("language", __name__)
 
 
@@ -102,7 +103,17 @@ def chosen_language() -> str | None:
     kept = session.get("language")
     if kept in LANGUAGES:
         return str(kept)
+    reader = g.get(READER_LANGUAGE)
+    if reader in LANGUAGES:
+        return str(reader)
     return request.accept_languages.best_match(list(LANGUAGES))
+
+
+def read_by(user: User) -> None:
+    """A page before sign-in that knows who reads it (their invitation, their reset link) is
+    in their language, unless this browser chose one."""
+    setattr(g, READER_LANGUAGE, user.language)
+    forget_page_language()
 
 
 @bp.post("/language")

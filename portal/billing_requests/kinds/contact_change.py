@@ -190,6 +190,9 @@ def apply_contact_change(
             name=change.payload["new_contact_name"],
             role=Role.BILLING_CONTACT,
             account_id=account.id,
+            # The account's language (its contact's, who named them): the invitation, the
+            # set-password page and the first session are in it.
+            language=former.language if former is not None else "en",
             # Unusable until the invitation sets a password.
             password_hash=hash_password(secrets.token_urlsafe(32)),
         )
