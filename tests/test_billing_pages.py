@@ -98,7 +98,7 @@ def test_declined_card_changes_nothing_and_the_number_is_never_shown(
 ) -> None:
     peter = signed_in(app, "peter@initech.example")
     form = peter.get("/billing/payment-method").text
-    assert "visa ending in 4242" in form
+    assert "Visa ending in 4242" in form
     year = str(clock.today().year + 2)
     bad = peter.post(
         "/billing/payment-method",

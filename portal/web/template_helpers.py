@@ -13,7 +13,7 @@ from portal.billing_centre.subscriptions import subscription_status_label
 from portal.billing_requests.events import EVENTS, event_of, status_labels
 from portal.billing_requests.kinds import kind_of, with_forms
 from portal.billing_requests.kinds.frequency_change import FREQUENCY_LABELS
-from portal.i18n import _l, format_day, format_money
+from portal.i18n import _l, format_day, format_iso_day, format_money
 from portal.models import BillingRequest
 from portal.web.extensions import settings_of
 from portal.web.forms import one_time_token
@@ -57,6 +57,22 @@ def frequency_label(frequency: str) -> str:
     return str(FREQUENCY_LABELS.get(frequency, frequency))
 
 
+def actor_name(event: Any) -> str:
+    """Who did a step of the timeline; the portal itself (a timer, an apply) in the reader's
+    language: workflows record it as "Portal", whatever the language."""
+    name = event.get("actor_name") if isinstance(event, dict) else getattr(event, "actor_name", "")
+    actor_id = event.get("actor_id") if isinstance(event, dict) else getattr(event, "actor_id", None)
+    return str(_l("Portal")) if name == "Portal" and not actor_id else str(name or "")
+
+
+CARD_BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express"}
+
+
+def card_brand(brand: str) -> str:
+    """A card's brand as its owner writes it ("Visa", not the processor's "visa")."""
+    return CARD_BRANDS.get(brand, str(_l("Card")) if brand == "card" else brand)
+
+
 def duration(seconds: int) -> str:
     """'3 hours', '2 days': how long until (or since) a deadline, in the reader's language."""
     return str(format_timedelta(timedelta(seconds=seconds), threshold=1.5))
@@ -79,6 +95,9 @@ def init_app(app: Flask) -> None:
         frequency_label=frequency_label,
         money=format_money,
         format_day=format_day,
+        day=format_iso_day,
+        card_brand=card_brand,
+        actor_name=actor_name,
         duration=duration,
         when=when,
         get_locale=request_locale,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -51,6 +52,25 @@ def test_every_message_is_translated_into_french(tmp_path: Path) -> None:
     # A translation must keep its placeholders, or formatting it fails at run time.
     problems = [(message.id, errors) for message, errors in french.check()]
     assert problems == []
+
+
+# French typography: a no-break space before a colon, a narrow one before ; ! ? where the mark
+# ends a clause (not in a URL's "?q=" or a time's "10:30").
+WRONG_BEFORE_COLON = re.compile(r"(?:(?<=[^\s\u00a0])|[ \u202f]):(?=\s|$)")
+WRONG_BEFORE_OTHERS = re.compile(r"(?:(?<=[^\s\u202f])|[ \u00a0])[;!?](?=[\s»\"”)]|$)")
+
+
+def test_french_punctuation_has_its_space() -> None:
+    with (TRANSLATIONS_DIR / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        french = read_po(source, locale="fr")
+    wrong = [
+        text
+        for message in french
+        if message.id
+        for text in (message.string if isinstance(message.string, tuple) else (message.string,))
+        if WRONG_BEFORE_COLON.search(text) or WRONG_BEFORE_OTHERS.search(text)
+    ]
+    assert wrong == []
 
 
 def test_catalogues_compile_when_the_mo_files_are_missing(tmp_path: Path) -> None:

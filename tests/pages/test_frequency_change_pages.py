@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -47,7 +48,7 @@ def test_frequency_change_is_scheduled_shown_on_the_account_and_can_be_cancelled
             sa.select(Account.next_renewal).where(Account.name == "Acme Corporation")
         )
         assert renewal is not None
-    effective = renewal.isoformat()
+    effective = format_date(renewal, "long", locale="en")  # as the reader writes it
 
     detail = client.get(f"/requests/{request_id}")
     assert shown_status(detail.text) == "Scheduled"
