@@ -116,6 +116,4 @@ def _role_required(allowed: Callable[[User], bool]) -> Callable[[F], F]:
 staff_required = _role_required(lambda user: user.is_staff)
 billing_contact_required = _role_required(lambda user: user.is_billing_contact)
 # What a contact sees of their account, staff see of every account (an invoice question).
-contact_or_staff_required = _role_required(
-    lambda user: user.is_billing_contact or user.is_staff
-)
+contact_or_staff_required = _role_required(lambda user: user.is_billing_contact or user.is_staff)

@@ -61,7 +61,9 @@ def actor_name(event: Any) -> str:
     """Who did a step of the timeline; the portal itself (a timer, an apply) in the reader's
     language: workflows record it as "Portal", whatever the language."""
     name = event.get("actor_name") if isinstance(event, dict) else getattr(event, "actor_name", "")
-    actor_id = event.get("actor_id") if isinstance(event, dict) else getattr(event, "actor_id", None)
+    actor_id = (
+        event.get("actor_id") if isinstance(event, dict) else getattr(event, "actor_id", None)
+    )
     return str(_l("Portal")) if name == "Portal" and not actor_id else str(name or "")
 
 
