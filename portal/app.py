@@ -78,6 +78,7 @@ def create_app(
         api_support,
         auth,
         errors,
+        favicon,
         health,
         input_guard,
         language,
@@ -87,6 +88,7 @@ def create_app(
     from portal.web.security_headers import init_app as init_security_headers
 
     metrics.init_app(app)
+    favicon.init_app(app)
     init_security_headers(app)
     auth.init_app(app)
     template_helpers.init_app(app)

@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -140,11 +140,15 @@ def code(email: str) -> None:
 @click.option("--data-dir", default="./instance", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--no-demo", is_flag=True, help="do not create the demo data")
 def dev(web_port: int, temporal_port: int, ui_port: int, data_dir: Path, no_demo: bool) -> None:
-    """Temporal dev server, migrations, demo data, worker and web app: the portal on one machine."""
-    from portal.demo import DEMO_LOGINS, DEMO_PASSWORD
+    """Temporal dev server, migrations, demo data, worker and web app: the portal on one machine.
+
+    A child that stops on its own is started again; one that stops 5 times within a minute
+    stops everything (exit 1)."""
     from portal.demo import seed_demo as seed
-    from portal.devserver import PortTaken, ensure_free, start_temporal, wait_for_port
+    from portal.dev_banner import banner
+    from portal.devserver import PortTaken, ensure_free, listening, start_temporal
     from portal.migrate import upgrade
+    from portal.supervisor import GaveUp, Supervisor
 
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -172,42 +176,42 @@ def dev(web_port: int, temporal_port: int, ui_port: int, data_dir: Path, no_demo
     # manager's SIGTERM does the same.
     signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-    children: list[subprocess.Popen[bytes]] = []
+    supervisor = Supervisor(click.echo)
+    portal = [sys.executable, "-m", "portal.cli"]
+
+    def child(*role: str) -> Callable[[], subprocess.Popen[bytes]]:
+        return lambda: subprocess.Popen([*portal, *role], env=env, start_new_session=True)  # noqa: S603
+
+    failed = False
     try:
-        children.append(
-            start_temporal(
-                temporal_port,
-                ui_port,
-                data_dir / "temporal.db",
-                data_dir / "temporal.log",
-                own_session=True,
-            )
+        log = data_dir / "temporal.log"
+        temporal_db = data_dir / "temporal.db"
+        supervisor.start(
+            "Temporal",
+            lambda: start_temporal(temporal_port, ui_port, temporal_db, log, own_session=True),
         )
         upgrade(settings.database_url)
+        database = Database(settings.database_url)
         if not no_demo:
-            with Database(settings.database_url).session() as session:
+            with database.session() as session:
                 seed(session)
-        portal = [sys.executable, "-m", "portal.cli"]
-        for role in (["worker"], ["web", "--port", str(web_port)]):
-            children.append(subprocess.Popen([*portal, *role], env=env, start_new_session=True))  # noqa: S603
-        wait_for_port(web_port)
-        click.echo(f"\nPortal:       http://127.0.0.1:{web_port}")
-        click.echo(f"Temporal UI:  http://127.0.0.1:{ui_port}")
-        metrics_file = data_dir / "metrics_token"
-        click.echo(f"Metrics:      http://127.0.0.1:{web_port}/metrics (bearer: {metrics_file})")
-        if not no_demo:
-            click.echo(f"Demo logins (password {DEMO_PASSWORD}):")
-            for login in DEMO_LOGINS:
-                click.echo(f"  {login.email:<24} {login.role:<16} {login.account}")
-            click.echo("Staff sign in in two steps: `portal code EMAIL` prints the current code.")
-        click.echo("Press Ctrl-C to stop.\n")
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        raise click.ClickException("a child process stopped; shutting down")
+        supervisor.start("portal worker", child("worker"))
+        supervisor.start("portal web", child("web", "--port", str(web_port)))
+        supervisor.wait_until(lambda: listening(web_port), 60, f"the web app (port {web_port})")
+        with database.session() as session:
+            for line in banner(None if no_demo else session, web_port, ui_port, data_dir):
+                click.echo(line)
+        database.dispose()
+        supervisor.watch()
     except KeyboardInterrupt:
         click.echo("\nstopping…")
+    except (GaveUp, TimeoutError, FileNotFoundError) as error:
+        click.echo(f"{error}; stopping everything", err=True)
+        failed = True
     finally:
-        _stop(children)
+        supervisor.stop()
+    if failed:
+        sys.exit(1)
 
 
 def _raise_keyboard_interrupt(_signum: int, _frame: object) -> None:
@@ -223,17 +227,6 @@ def _dev_secret(data_dir: Path, name: str = "secret_key") -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
-
-
-def _stop(children: list[subprocess.Popen[bytes]]) -> None:
-    for child in reversed(children):
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    for child in reversed(children):
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
 
 
 if __name__ == "__main__":

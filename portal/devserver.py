@@ -27,13 +27,31 @@ def temporal_binary() -> str:
 
 
 def ensure_free(port: int, what: str, host: str = "127.0.0.1") -> None:
+    """Refuse a port something listens on, and only that: a port left in TIME_WAIT by the
+    instance just stopped (or crashed) is free for our servers, which all bind with
+    SO_REUSEADDR, so the probe does too."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
+            taken = False
         except OSError:
-            raise PortTaken(
-                f"port {port} ({what}) is already in use; choose another with --{what}-port"
-            ) from None
+            taken = True
+    # Where SO_REUSEADDR lets one bind beside a wildcard listener (the BSDs), a connection
+    # tells instead.
+    if taken or listening(port, host):
+        raise PortTaken(
+            f"port {port} ({what}) is already in use; choose another with --{what}-port"
+        )
+
+
+def listening(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        if probe.connect_ex((host, port)) != 0:
+            return False
+        # A socket can connect to itself when the kernel picks the port probed as its own.
+        return bool(probe.getsockname() != probe.getpeername())
 
 
 def wait_for_port(port: int, timeout: float = 20.0, host: str = "127.0.0.1") -> None:
@@ -65,12 +83,18 @@ def start_temporal(
     else:
         args += ["--ui-port", str(ui_port)]
     output = log_file.open("ab") if log_file else subprocess.DEVNULL
-    process = subprocess.Popen(  # noqa: S603
-        args, stdout=output, stderr=subprocess.STDOUT, start_new_session=own_session
-    )
+    try:
+        process = subprocess.Popen(  # noqa: S603
+            args, stdout=output, stderr=subprocess.STDOUT, start_new_session=own_session
+        )
+    finally:
+        if not isinstance(output, int):
+            output.close()  # the child has its own copy; each restart would leak one here
     try:
         wait_for_port(port)
-    except TimeoutError:
+    except BaseException:
+        # Ctrl-C while it starts too: nobody else holds the process to stop it.
         process.kill()
+        process.wait()
         raise
     return process

@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 import signal
+from pathlib import Path
 from typing import Any
 
 from gunicorn import glogging
@@ -41,8 +42,11 @@ class WebApplication(BaseApplication):
 
     def load(self) -> Any:
         from portal.app import create_app
+        from portal.web import favicon
 
-        return create_app(self.settings)
+        app = create_app(self.settings)
+        favicon.init_app(app)
+        return app
 
 
 def serve_web(settings: Settings, bind: str, workers: int, threads: int) -> None:
@@ -61,8 +65,23 @@ def serve_web(settings: Settings, bind: str, workers: int, threads: int) -> None
         "accesslog": None,
         "logger_class": JsonGunicornLogger,
         "child_exit": _mark_process_dead,
+        **control_socket(settings.data_dir),
     }
     WebApplication(settings, options).run()
+
+
+# What a Unix socket's path may hold (sun_path, less its final NUL), on Linux and the BSDs alike.
+UNIX_PATH_MAX = 103
+
+
+def control_socket(data_dir: Path) -> dict[str, Any]:
+    """gunicorn's control socket in this instance's data dir: its default is one per user
+    ($XDG_RUNTIME_DIR or ~/.gunicorn), which a second instance would take over and remove on
+    stopping. Where the path is too long for a socket, none: gunicorn would only warn."""
+    path = data_dir / "gunicorn.ctl"
+    if len(os.fsencode(path)) > UNIX_PATH_MAX:
+        return {"control_socket_disable": True}
+    return {"control_socket": str(path)}
 
 
 def _mark_process_dead(_server: Any, worker: Any) -> None:
