@@ -6,9 +6,14 @@ PYTHON ?= python3
 LOCK := requirements.lock
 UV_VERSION := 0.13.9
 
-.PHONY: install lock run test lint clean translations bench browser screenshots record-histories
+.PHONY: install fonts lock run test lint clean translations bench browser screenshots record-histories
 
-install: $(STAMP)
+install: $(STAMP) fonts
+
+# The PDFs are set in Debian's fonts (portal/documents/fonts.py): DejaVu Sans for every text,
+# Droid Sans Fallback for Chinese, Japanese and Korean. System packages, never a downloaded font.
+fonts:
+	test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf -a -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf -a -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core fonts-droid-fallback)
 
 # Every Python package at the exact version and hash of the lock; the project itself on top.
 $(STAMP): pyproject.toml $(LOCK)

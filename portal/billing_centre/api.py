@@ -41,7 +41,7 @@ from portal.billing_requests.schemas import RequestReply
 from portal.billing_requests.submit import submit_request
 from portal.documents.views import send_document
 from portal.errors import NotFound
-from portal.i18n import _
+from portal.i18n import _, active_locale
 from portal.models import Account, Invoice, Payment, Subscription, User
 from portal.web.api_support import Reply, api_user, listed_account_id, token_required
 from portal.web.extensions import get_bridge, get_session, get_settings
@@ -304,7 +304,8 @@ def invoice(invoice_id: str) -> Reply:
 def invoice_pdf_file(invoice_id: str) -> Reply:
     """The invoice as a PDF."""
     found = get_invoice(get_session(), api_user(), invoice_id)
-    return send_document(invoice_pdf(found), f"{found.number}.pdf", "application/pdf")
+    content = invoice_pdf(found, active_locale())  # the page's language
+    return send_document(content, f"{found.number}.pdf", "application/pdf")
 
 
 @bp.get("/payment-method")

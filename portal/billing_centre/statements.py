@@ -1,4 +1,4 @@
-"""A statement's PDF, from the invoice as stored."""
+"""A statement's PDF, from the invoice as stored, in its reader's language."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from portal.documents.pdf_billing import render_invoice
 from portal.models import Invoice
 
 
-def invoice_pdf(invoice: Invoice) -> bytes:
+def invoice_pdf(invoice: Invoice, language: str | None = None) -> bytes:
+    """`language`: the reader's (a page: the page's); None keeps the language of the moment."""
     return render_invoice(
         invoice.number,
         invoice.account.name,
@@ -27,4 +28,5 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         invoice.total,
         invoice.currency,
         invoice.purchase_order.current.po_number if invoice.purchase_order else None,
+        language=language,
     )

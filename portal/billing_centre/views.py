@@ -21,7 +21,7 @@ from portal.billing_requests.kinds.quotes import active_plans
 from portal.billing_requests.submit import submit_request
 from portal.documents.views import send_document
 from portal.errors import PortalError
-from portal.i18n import _, format_day
+from portal.i18n import _, active_locale, format_day
 from portal.models import Subscription
 from portal.web.auth import billing_contact_required, contact_or_staff_required, current
 from portal.web.confirmation import confirmation_page, confirmed
@@ -339,4 +339,5 @@ def statement(invoice_id: int) -> ResponseReturnValue:
 @contact_or_staff_required
 def statement_pdf(invoice_id: int) -> ResponseReturnValue:
     found = get_invoice(get_session(), current(), invoice_id)
-    return send_document(invoice_pdf(found), f"{found.number}.pdf", "application/pdf")
+    content = invoice_pdf(found, active_locale())  # the page's language
+    return send_document(content, f"{found.number}.pdf", "application/pdf")

@@ -25,6 +25,7 @@ from portal.billing_requests.schemas import (
 from portal.billing_requests.steps import Step
 from portal.billing_requests.submit import check_may_submit, submit_request
 from portal.documents.views import send_document
+from portal.i18n import active_locale
 from portal.models import BillingRequest
 from portal.web.api_support import Reply, api_user, bp, token_required
 from portal.web.extensions import get_bridge, get_session, get_settings
@@ -101,7 +102,7 @@ def list_requests(query: RequestListQuery) -> Reply:
 @described(TAG, {200: None}, errors=(404,))
 def quote_pdf(request_id: str) -> Response:
     """The priced quote as the customer's PDF (404 until there is one)."""
-    data, name = queries.quote_pdf_of(get_session(), api_user(), request_id)
+    data, name = queries.quote_pdf_of(get_session(), api_user(), request_id, active_locale())
     return send_document(data, name, "application/pdf")
 
 

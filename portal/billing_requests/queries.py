@@ -218,13 +218,15 @@ def staff_members(session: orm.Session) -> list[User]:
     return list(session.scalars(query.order_by(User.name)))
 
 
-def quote_pdf_of(session: orm.Session, user: User, request_id: Any) -> tuple[bytes, str]:
-    """The priced quote of a request `user` sees, as its PDF and file name (NotFound before
-    it is priced)."""
+def quote_pdf_of(
+    session: orm.Session, user: User, request_id: Any, language: str | None = None
+) -> tuple[bytes, str]:
+    """The priced quote of a request `user` sees, as its PDF (in `language`) and file name
+    (NotFound before it is priced)."""
     from portal.billing_requests.kinds.quotes import quote_document, quote_for
 
     item = get_request(session, user, request_id)
     found = quote_for(session, item.id)
     if found is None:
         raise NotFound(str(_l("This request has no priced quote yet.")))
-    return quote_document(session, found), f"quote-{item.id}.pdf"
+    return quote_document(session, found, language), f"quote-{item.id}.pdf"

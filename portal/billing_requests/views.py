@@ -19,7 +19,7 @@ from portal.billing_requests.kinds.quotes import quote_for
 from portal.billing_requests.submit import submit_request
 from portal.documents.views import send_document
 from portal.errors import PortalError, ValidationFailed
-from portal.i18n import _, _l
+from portal.i18n import _, _l, active_locale
 from portal.models import BillingRequest
 from portal.web.auth import billing_contact_required, current
 from portal.web.confirmation import confirmation_page, confirmed
@@ -108,7 +108,7 @@ def _detail_page(request_id: int, **bound: FlaskForm) -> str:
 @bp.get("/<int:request_id>/quote.pdf")
 @login_required
 def quote_pdf(request_id: int) -> ResponseReturnValue:
-    data, name = queries.quote_pdf_of(get_session(), current(), request_id)
+    data, name = queries.quote_pdf_of(get_session(), current(), request_id, active_locale())
     return send_document(data, name, "application/pdf")
 
 

@@ -163,14 +163,17 @@ def w9_refusal(session: orm.Session, user: User) -> str | None:
     return None
 
 
-def w9_for(session: orm.Session, user: User, vendor: VendorSettings) -> bytes:
-    """The vendor's W-9 for `user`'s account, or Forbidden saying why and what to do instead."""
+def w9_for(
+    session: orm.Session, user: User, vendor: VendorSettings, language: str | None = None
+) -> bytes:
+    """The vendor's W-9 for `user`'s account (its portal's texts in `language`), or Forbidden
+    saying why and what to do instead."""
     refusal = w9_refusal(session, user)
     if refusal is not None:
         raise Forbidden(refusal)
     account = session.get(Account, user.account_id)
     assert account is not None  # w9_refusal refuses a user without an account
-    return render_w9(vendor, account.name)
+    return render_w9(vendor, account.name, language=language)
 
 
 def w9_filename(vendor: VendorSettings) -> str:

@@ -1,21 +1,33 @@
-"""The PDFs of money: a quote as the customer receives it, and an invoice's statement."""
+"""The PDFs of money: a quote as the customer receives it, and an invoice's statement, each in
+its reader's language (pdf.py says how)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from fpdf.enums import Align
 
+from portal.documents.fonts import FAMILY
+from portal.documents.lines import line_description
 from portal.documents.pdf import (
     Amount,
     Document,
     as_decimal,
-    format_money,
+    day,
     generated_date,
-    latin1_safe,
+    in_language,
+    money,
+    percent,
+    quantity,
 )
+from portal.i18n import _, _l
+
+# An invoice's stored status -> what the statement says (the statement page's words).
+INVOICE_STATUSES = {"paid": _l("Paid"), "open": _l("Open"), "void": _l("Void")}
+_COLUMNS = (84, 20, 35, 35)
+_ALIGN = (Align.L, Align.R, Align.R, Align.R)
 
 
 def render_quote(
@@ -29,40 +41,31 @@ def render_quote(
     quote_number: str,
     *,
     generated_on: date | None = None,
+    language: str | None = None,
 ) -> bytes:
     """A priced quote: its lines (product, seats, unit price, amount), totals and validity."""
-    pdf = Document(f"Quote {quote_number}", generated_date(generated_on))
-    pdf.field("Customer", account_name)
-    pdf.field("Quote number", quote_number)
-    valid = valid_until.isoformat() if isinstance(valid_until, date) else str(valid_until)
-    pdf.field("Valid until", valid)
-    pdf.ln(4)
-    pdf.set_font("Helvetica", "", 10)
-    with pdf.table(
-        col_widths=(84, 20, 35, 35),
-        text_align=(Align.L, Align.R, Align.R, Align.R),
-        line_height=7,
-    ) as table:
-        heading = table.row()
-        for title in ("Product", "Seats", "Unit price", "Amount"):
-            heading.cell(title)
-        for line in quote_lines:
-            row = table.row()
-            for cell in _quote_row(line, currency):
-                row.cell(cell)
-    pdf.ln(3)
-    discount = as_decimal(discount_pct)
-    pdf.field("Subtotal", format_money(subtotal, currency))
-    if discount:
-        # The discount's amount is what separates the stated totals, so the page adds up.
-        pdf.field(
-            f"Discount ({discount.normalize():f}%)",
-            "-" + format_money(as_decimal(subtotal) - as_decimal(total), currency),
-        )
-    pdf.field("Total", format_money(total, currency))
-    pdf.ln(3)
-    pdf.paragraph(f"This quote is valid until {valid}.", size=9)
-    return pdf.render()
+    with in_language(language):
+        pdf = Document(_("Quote %(number)s", number=quote_number), generated_date(generated_on))
+        pdf.field(_("Customer"), account_name)
+        pdf.field(_("Quote number"), quote_number)
+        valid = day(valid_until)
+        pdf.field(_("Valid until"), valid)
+        pdf.ln(4)
+        heading = (_("Product"), _("Seats"), _("Unit price"), _("Amount"))
+        _table(pdf, heading, [_quote_row(line, currency) for line in quote_lines])
+        pdf.ln(3)
+        discount = as_decimal(discount_pct)
+        pdf.field(_("Subtotal"), money(subtotal, currency))
+        if discount:
+            # The discount's amount is what separates the stated totals, so the page adds up.
+            pdf.field(
+                _("Discount (%(percent)s)", percent=percent(discount)),
+                money(as_decimal(total) - as_decimal(subtotal), currency),
+            )
+        pdf.field(_("Total"), money(total, currency))
+        pdf.ln(3)
+        pdf.paragraph(_("This quote is valid until %(date)s.", date=valid), size=9)
+        return pdf.render()
 
 
 def _quote_row(line: Mapping[str, Any], currency: str) -> tuple[str, str, str, str]:
@@ -72,11 +75,21 @@ def _quote_row(line: Mapping[str, Any], currency: str) -> tuple[str, str, str, s
     if amount is None:
         amount = unit_price * as_decimal(seats)
     return (
-        latin1_safe(line.get("product", "")),
-        latin1_safe(seats),
-        format_money(unit_price, currency),
-        format_money(amount, currency),
+        str(line.get("product", "")),
+        quantity(seats),
+        money(unit_price, currency),
+        money(amount, currency),
     )
+
+
+def _table(pdf: Document, heading: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Four columns, the first a text, the others right-aligned figures; headings in bold."""
+    pdf.set_font(FAMILY, "", 10)
+    with pdf.table(col_widths=_COLUMNS, text_align=_ALIGN, line_height=7) as table:
+        for cells in (heading, *rows):
+            row = table.row()
+            for cell in cells:
+                row.cell(pdf.shown(cell))
 
 
 def render_invoice(
@@ -93,32 +106,32 @@ def render_invoice(
     po_number: str | None = None,
     *,
     generated_on: date | None = None,
+    language: str | None = None,
 ) -> bytes:
     """A billing statement: lines (description, quantity, unit price, amount), tax and total."""
-    pdf = Document(f"Statement {number}", generated_date(generated_on))
-    pdf.field("Customer", account_name)
-    pdf.field("Invoice number", number)
-    pdf.field("Issued on", issued_on.isoformat())
-    pdf.field("Due on", due_on.isoformat())
-    pdf.field("Status", status)
-    if po_number:
-        pdf.field("PO number", po_number)
-    pdf.ln(4)
-    pdf.set_font("Helvetica", "", 10)
-    with pdf.table(
-        col_widths=(84, 20, 35, 35), text_align=(Align.L, Align.R, Align.R, Align.R), line_height=7
-    ) as table:
-        heading = table.row()
-        for title in ("Description", "Quantity", "Unit price", "Amount"):
-            heading.cell(title)
-        for line in lines:
-            row = table.row()
-            row.cell(latin1_safe(line["description"]))
-            row.cell(latin1_safe(line["quantity"]))
-            row.cell(format_money(line["unit_price"], currency))
-            row.cell(format_money(line["amount"], currency))
-    pdf.ln(3)
-    pdf.field("Subtotal", format_money(subtotal, currency))
-    pdf.field("Tax", format_money(tax, currency))
-    pdf.field("Total", format_money(total, currency))
-    return pdf.render()
+    with in_language(language):
+        pdf = Document(_("Statement %(number)s", number=number), generated_date(generated_on))
+        pdf.field(_("Customer"), account_name)
+        pdf.field(_("Invoice number"), number)
+        pdf.field(_("Issued on"), day(issued_on))
+        pdf.field(_("Due on"), day(due_on))
+        pdf.field(_("Status"), INVOICE_STATUSES.get(status, status))
+        if po_number:
+            pdf.field(_("PO number"), po_number)
+        pdf.ln(4)
+        heading = (_("Description"), _("Quantity"), _("Unit price"), _("Amount"))
+        rows = [
+            (
+                line_description(str(line["description"])),
+                quantity(line["quantity"]),
+                money(line["unit_price"], currency),
+                money(line["amount"], currency),
+            )
+            for line in lines
+        ]
+        _table(pdf, heading, rows)
+        pdf.ln(3)
+        pdf.field(_("Subtotal"), money(subtotal, currency))
+        pdf.field(_("Tax"), money(tax, currency))
+        pdf.field(_("Total"), money(total, currency))
+        return pdf.render()

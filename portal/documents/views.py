@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, render_template, send_file
 from flask_login import login_required
 
 from portal.documents import operations
+from portal.i18n import active_locale
 from portal.models import Document, User
 from portal.web.auth import current
 from portal.web.extensions import get_session, settings_of
@@ -47,7 +48,8 @@ def document_response(user: User, document_id: int | str) -> Response:
 
 def w9_response(user: User) -> Response:
     vendor = settings_of(current_app).vendor
-    content = operations.w9_for(get_session(), user, vendor)
+    # The page's language (the API's: its Accept-Language or the user's profile).
+    content = operations.w9_for(get_session(), user, vendor, active_locale())
     return send_document(content, operations.w9_filename(vendor), "application/pdf")
 
 

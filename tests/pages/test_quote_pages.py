@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -131,7 +132,8 @@ def test_quote_is_priced_in_the_console_then_accepted_with_a_po_number(
     pdf = client.get(f"/requests/{request_id}/quote.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     quote = pdf_text(pdf.data)
-    assert f"{total:,.2f} USD" in quote and valid_until.isoformat() in quote
+    # As the reader writes them: "$4,107.60", "April 24, 2027".
+    assert f"${total:,.2f}" in quote and format_date(valid_until, "long", locale="en") in quote
     chloe = signed_in(app, "chloe@globex.example")
     assert chloe.get(f"/requests/{request_id}/quote.pdf").status_code == 404
 

@@ -10,7 +10,7 @@ from sqlalchemy import orm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from portal.billing_requests.events import MailText
+from portal.billing_requests.events import Audience, MailText
 from portal.billing_requests.kinds.base import (
     FieldChange,
     Recorded,
@@ -108,13 +108,14 @@ def produce_form(session: orm.Session, change: ChangeInput, settings: Settings) 
     account = session.get(Account, change.account_id)
     assert account is not None
     form, details = change.payload["form"], change.payload["details"]
+    language = reader_language(session, change.request_id)
     if form == "w9":
-        content = render_w9(settings.vendor, account.name)
+        content = render_w9(settings.vendor, account.name, language=language)
     elif form == "vendor_form":
-        content = render_vendor_form(settings.vendor, account.name, details)
+        content = render_vendor_form(settings.vendor, account.name, details, language=language)
     else:
         content = render_regional_form(
-            settings.vendor, account.name, change.payload["region"], details
+            settings.vendor, account.name, change.payload["region"], details, language=language
         )
     document = store_document(
         session,
@@ -126,3 +127,16 @@ def produce_form(session: orm.Session, change: ChangeInput, settings: Settings) 
         dedup_key=f"request-{change.request_id}",
     )
     return {"document_id": document.id, "form": form}
+
+
+def reader_language(session: orm.Session, request_id: int) -> str | None:
+    """The language of whom the form is for: the one the request's mails go to (its requester,
+    or the account's billing contact of this moment), so the form reads like the mail that
+    offers it. None (the language of the moment) when the request is not found."""
+    from portal.notifications.recipients import audience_members
+
+    request = session.get(BillingRequest, request_id)
+    if request is None:
+        return None
+    readers = audience_members(session, request, Audience.REQUESTER)
+    return readers[0].language if readers else None

@@ -172,8 +172,9 @@ def quote_number(quote: Quote) -> str:
     return f"Q-{quote.request_id}"
 
 
-def quote_document(session: orm.Session, quote: Quote) -> bytes:
-    """The quote as the customer receives it: lines, totals, validity."""
+def quote_document(session: orm.Session, quote: Quote, language: str | None = None) -> bytes:
+    """The quote as the customer receives it: lines, totals, validity, in `language` (None:
+    the language of the moment)."""
     from portal.documents.pdf_billing import render_quote
 
     account = session.get(Account, quote.account_id)
@@ -187,4 +188,5 @@ def quote_document(session: orm.Session, quote: Quote) -> bytes:
         quote.valid_until,
         account.name,
         quote_number(quote),
+        language=language,
     )
