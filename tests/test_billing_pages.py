@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -147,15 +148,21 @@ def test_declined_card_changes_nothing_and_the_number_is_never_shown(
     assert seats_of(database, business)[1] == 10
 
 
-def test_cancel_undo_history_and_statements(
-    app: Flask, running: WorkerThread, database: Database
-) -> None:
-    peter = signed_in(app, "peter@initech.example")
+def ask_to_cancel_the_webinar(peter: FlaskClient, database: Database) -> tuple[int, Any]:
+    """Peter presses "Cancel this subscription" on GoToWebinar: the page that asks first."""
     webinar = subscription_id(database, "Initech LLC", "GoToWebinar")
     page = peter.get("/billing/").text
     asked = peter.post(
         f"/billing/subscriptions/{webinar}/cancel", data={"csrf_token": csrf_token(page)}
     )
+    return webinar, asked
+
+
+def test_cancel_undo_history_and_statements(
+    app: Flask, running: WorkerThread, database: Database
+) -> None:
+    peter = signed_in(app, "peter@initech.example")
+    webinar, asked = ask_to_cancel_the_webinar(peter, database)
     assert "Cancel GoToWebinar" in asked.text and seats_of(database, webinar)[2] == "active"
     cancelled = peter.get(confirm_step(peter, asked).location)
     assert "Pending Cancellation" in cancelled.text and "usable until" in cancelled.text

@@ -14,7 +14,7 @@ from tests.conftest import WorkerThread
 from tests.pages.request_support import claim, console_post, send_new, task_url
 from tests.pages.support import confirm_step, flashes, follow, shown_status, signed_in
 from tests.support import api_token, csrf_token, login
-from tests.test_billing_pages import seats_of, subscription_id
+from tests.test_billing_pages import ask_to_cancel_the_webinar, seats_of
 
 
 def no_script(page: str) -> bool:
@@ -25,11 +25,7 @@ def test_cancelling_a_subscription_asks_first_and_going_back_changes_nothing(
     app: Flask, running: WorkerThread, database: Database
 ) -> None:
     peter = signed_in(app, "peter@initech.example")
-    webinar = subscription_id(database, "Initech LLC", "GoToWebinar")
-    page = peter.get("/billing/").text
-    asked = peter.post(
-        f"/billing/subscriptions/{webinar}/cancel", data={"csrf_token": csrf_token(page)}
-    )
+    webinar, asked = ask_to_cancel_the_webinar(peter, database)
     assert asked.status_code == 200 and no_script(asked.text)
     assert "Cancel GoToWebinar" in asked.text and "you can undo the cancellation" in asked.text
     assert 'href="/billing/">No, go back</a>' in asked.text
